@@ -1,0 +1,78 @@
+"""`agenthub serve`: run the hub."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from agenthub.cli.app import app
+
+
+@app.command()
+def serve(
+    host: Annotated[
+        str | None, typer.Option(envvar="AGENTHUB_HOST", help="address to bind [default: 127.0.0.1]")
+    ] = None,
+    port: Annotated[int | None, typer.Option(envvar="AGENTHUB_PORT", help="port [default: 8000]")] = None,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(envvar="AGENTHUB_DATA_DIR", help="where the database and token live [default: ~/.agenthub]"),
+    ] = None,
+    database_url: Annotated[
+        str | None, typer.Option(envvar="AGENTHUB_DATABASE_URL", help="sqlite:///file.db [default: in the data dir]")
+    ] = None,
+    token: Annotated[
+        str | None, typer.Option(envvar="AGENTHUB_TOKEN", help="hub token [default: generated into the data dir]")
+    ] = None,
+    open_access: Annotated[
+        bool, typer.Option("--open", envvar="AGENTHUB_OPEN", help="accept requests without a token (loopback only)")
+    ] = False,
+    synchronous: Annotated[
+        str | None,
+        typer.Option(envvar="AGENTHUB_SYNCHRONOUS", help="'full' (durable, default) or 'normal' (faster opt-in)"),
+    ] = None,
+    log_level: Annotated[str, typer.Option(envvar="AGENTHUB_LOG_LEVEL", help="uvicorn log level")] = "info",
+) -> None:
+    """Start the hub (SQLite in the data dir unless told otherwise)."""
+    import uvicorn
+    from pydantic import ValidationError
+
+    from agenthub.server import create_app
+    from agenthub.settings import HubSettings, is_loopback
+
+    given: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "data_dir": data_dir,
+        "database_url": database_url,
+        "token": token,
+        "synchronous": synchronous,
+        "log_level": log_level,
+    }
+    try:
+        settings = HubSettings(**{k: v for k, v in given.items() if v is not None}, open=open_access)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise SystemExit(f"agenthub: invalid setting {'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+    if settings.open and not is_loopback(settings.host):
+        raise SystemExit(
+            f"agenthub: --open is refused on {settings.host}: it accepts requests without a token (loopback only)"
+        )
+    app_ = create_app(settings)
+    shown = "localhost" if settings.host in ("127.0.0.1", "::1") else settings.host
+    token_place = "AGENTHUB_TOKEN" if settings.token else str(settings.data_dir / "token")
+    typer.echo(
+        f"agenthub {app_.version} on http://{shown}:{settings.port}  (database: {settings.resolved_database_url()})"
+    )
+    typer.echo(f"hub token: {token_place}{'  [--open: no token needed]' if settings.open else ''}")
+    uvicorn.run(
+        app_,
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        ws_max_size=settings.max_frame_bytes * 4,
+        lifespan="on",
+        server_header=False,
+    )

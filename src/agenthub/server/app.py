@@ -1,0 +1,46 @@
+"""`create_app(settings, storage) -> FastAPI`: the hub with every router, error handler and limit in place."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import ORJSONResponse
+
+from agenthub.hub import VERSION, Hub
+from agenthub.server import ws
+from agenthub.server.errors import install_error_handlers
+from agenthub.server.limits import BodyLimit
+from agenthub.server.routes import agents, channels, health, legacy, messages
+from agenthub.settings import HubSettings
+from agenthub.storage import Storage, storage_for_url
+
+
+def create_app(settings: HubSettings, storage: Storage | None = None) -> FastAPI:
+    storage = storage or storage_for_url(settings.resolved_database_url(), synchronous=settings.synchronous)
+    hub = Hub(settings, storage)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await hub.start()
+        try:
+            yield
+        finally:
+            await hub.stop()
+
+    app = FastAPI(
+        title="agenthub",
+        version=VERSION,
+        description="A local-first hub through which AI agents and their people talk, split work and share state.",
+        default_response_class=ORJSONResponse,
+        strict_content_type=False,  # curl -d and seed-002 scripts send JSON without the header
+        lifespan=lifespan,
+    )
+    app.state.hub = hub
+    install_error_handlers(app)
+    for module in (health, agents, messages, channels, legacy):
+        app.include_router(module.router)
+    app.include_router(ws.router)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    return app

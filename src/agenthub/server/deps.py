@@ -1,0 +1,30 @@
+"""Dependencies shared by the routers: the hub, the calling actor, list limits."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from agenthub.hub import Actor, Hub
+
+_bearer = HTTPBearer(auto_error=False, description="An agent token, or the hub (operator) token")
+
+
+def get_hub(request: Request) -> Hub:
+    hub: Hub = request.app.state.hub
+    return hub
+
+
+HubDep = Annotated[Hub, Depends(get_hub)]
+
+
+async def current_actor(
+    hub: HubDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Actor:
+    return await hub.agents.authenticate(credentials.credentials if credentials else None)
+
+
+CurrentActor = Annotated[Actor, Depends(current_actor)]
+Limit = Annotated[int, Query(ge=1, le=1000, description="how many at most")]

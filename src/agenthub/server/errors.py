@@ -1,0 +1,83 @@
+"""Every error leaves the hub as `{"error": {"code", "message", "details"}}` with the protocol's status."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import ORJSONResponse
+from pydantic import ValidationError
+from starlette.exceptions import HTTPException
+
+from agenthub.errors import AgentHubError, BadRequest, InvalidField
+
+log = logging.getLogger(__name__)
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid_field",
+    429: "rate_limited",
+}
+
+
+def error_response(error: AgentHubError, headers: dict[str, str] | None = None) -> ORJSONResponse:
+    return ORJSONResponse(error.to_body(), status_code=error.status, headers=headers)
+
+
+def validation_details(errors: list[Any]) -> list[dict[str, Any]]:
+    """Pydantic's error list, reduced to what is safe and useful to send: where, what, why."""
+    return [
+        {"loc": list(e.get("loc", ())), "type": e.get("type", ""), "msg": e.get("msg", "")}
+        for e in errors
+        if isinstance(e, dict)
+    ]
+
+
+def invalid(errors: list[Any]) -> AgentHubError:
+    """A bad body: unparseable JSON is malformed (400); a wrong field is invalid (422)."""
+    details = validation_details(errors)
+    if any(d["type"] == "json_invalid" for d in details):
+        return BadRequest("the body is not valid JSON", code="malformed_json", details=details)
+    first = details[0] if details else {"loc": [], "msg": "invalid input"}
+    where = ".".join(str(part) for part in first["loc"] if part != "body") or "request"
+    return InvalidField(f"{where}: {first['msg']}", details=details)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(AgentHubError)
+    async def hub_error(_: Request, exc: AgentHubError) -> ORJSONResponse:
+        return error_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def request_invalid(_: Request, exc: RequestValidationError) -> ORJSONResponse:
+        return error_response(invalid(list(exc.errors())))
+
+    @app.exception_handler(ValidationError)
+    async def model_invalid(_: Request, exc: ValidationError) -> ORJSONResponse:
+        return error_response(invalid(list(exc.errors())))
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> ORJSONResponse:
+        code = _HTTP_CODES.get(exc.status_code, "http_error")
+        if exc.status_code == 404:
+            message = f"no such route: {request.method} {request.url.path}"
+        elif exc.status_code == 405:
+            message = f"{request.method} is not allowed on {request.url.path}"
+        else:
+            message = str(exc.detail)
+        body = {"error": {"code": code, "message": message, "details": None}}
+        return ORJSONResponse(body, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, exc: Exception) -> ORJSONResponse:
+        log.exception("unexpected error", exc_info=exc)
+        return error_response(AgentHubError())

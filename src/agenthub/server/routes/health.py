@@ -1,0 +1,45 @@
+"""Health, status and Prometheus metrics."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import PlainTextResponse
+
+from agenthub.models import HubStatus
+from agenthub.server.deps import CurrentActor, HubDep
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/health")
+async def health(hub: HubDep) -> dict[str, str]:
+    """Liveness, without auth."""
+    return {"status": "ok", "version": (await hub.status()).version}
+
+
+@router.get("/api/status")
+async def hub_status(_: CurrentActor, hub: HubDep) -> HubStatus:
+    return await hub.status()
+
+
+@router.get("/metrics", response_class=PlainTextResponse)
+async def metrics(hub: HubDep) -> str:
+    """Prometheus text format."""
+    current = await hub.status()
+    sessions = sum(1 for _ in hub.router.all_sessions())
+    lines = [
+        (
+            "agenthub_messages_published_total",
+            "counter",
+            "messages stored since the hub started",
+            hub.messages.published,
+        ),
+        ("agenthub_messages_stored", "gauge", "messages in storage", current.messages),
+        ("agenthub_last_seq", "gauge", "the highest stream seq", current.last_seq),
+        ("agenthub_agents", "gauge", "registered agents", current.agents),
+        ("agenthub_agents_online", "gauge", "agents online", current.online_agents),
+        ("agenthub_channels", "gauge", "channels", current.channels),
+        ("agenthub_websocket_sessions", "gauge", "open WebSocket connections", sessions),
+        ("agenthub_uptime_seconds", "gauge", "seconds since the hub started", current.uptime_seconds),
+    ]
+    return "".join(f"# HELP {name} {text}\n# TYPE {name} {kind}\n{name} {value}\n" for name, kind, text, value in lines)

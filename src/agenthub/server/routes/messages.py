@@ -1,0 +1,113 @@
+"""Message routes: publish, history, the inbox, receipts, search."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+from pydantic import BaseModel, Field
+
+from agenthub.models import Message, MessageBatch, MessageCreate
+from agenthub.server.deps import CurrentActor, HubDep, Limit
+from agenthub.storage import MessageQuery
+
+router = APIRouter(prefix="/api", tags=["messages"])
+Seq = Annotated[int | None, Query(ge=0)]
+
+
+class BatchResult(BaseModel):
+    messages: list[Message]
+
+
+class AckRequest(BaseModel):
+    seq: int = Field(ge=0)
+
+
+class Cursor(BaseModel):
+    cursor: int
+
+
+@router.post("/messages", status_code=status.HTTP_201_CREATED)
+async def publish(body: MessageCreate, actor: CurrentActor, hub: HubDep, response: Response) -> Message:
+    """Publish to a channel, to recipients, or both. Answered once the message is durable.
+    A repeated `msg_id` answers 200 with the original and `duplicate: true`."""
+    [message] = await hub.messages.publish(actor, [body])
+    if message.duplicate:
+        response.status_code = status.HTTP_200_OK
+    return message
+
+
+@router.post("/messages/batch", status_code=status.HTTP_201_CREATED)
+async def publish_batch(body: MessageBatch, actor: CurrentActor, hub: HubDep) -> BatchResult:
+    """Publish up to 1,000 messages in one commit, answered in order."""
+    return BatchResult(messages=await hub.messages.publish(actor, body.messages))
+
+
+@router.get("/messages")
+async def history(
+    actor: CurrentActor,
+    hub: HubDep,
+    channel: str | None = None,
+    sender_id: str | None = None,
+    thread_id: str | None = None,
+    since: Seq = None,
+    before: Seq = None,
+    limit: Limit = 50,
+) -> list[Message]:
+    """Newest-last. With `since`, the first `limit` after it; otherwise the last `limit`."""
+    query = MessageQuery(
+        channel=channel, sender_id=sender_id, thread_id=thread_id, since=since, before=before, limit=limit
+    )
+    return await hub.messages.history(actor, query)
+
+
+@router.get("/messages/recent")
+async def recent(actor: CurrentActor, hub: HubDep, limit: Limit = 50) -> list[Message]:
+    return await hub.messages.history(actor, MessageQuery(limit=limit))
+
+
+@router.get("/messages/task/{task_id}")
+async def task_messages(task_id: str, actor: CurrentActor, hub: HubDep, limit: Limit = 50) -> list[Message]:
+    return await hub.messages.history(actor, MessageQuery(task_id=task_id, limit=limit))
+
+
+@router.get("/messages/{message_id}")
+async def get_message(message_id: str, actor: CurrentActor, hub: HubDep) -> Message:
+    return await hub.messages.get(actor, message_id)
+
+
+@router.delete("/messages/{message_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_message(message_id: str, actor: CurrentActor, hub: HubDep) -> Response:
+    await hub.messages.delete(actor, message_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/messages/{message_id}/read")
+async def mark_read(message_id: str, actor: CurrentActor, hub: HubDep) -> Message:
+    """Mark a direct message read (recipients only); its receipts show it."""
+    return await hub.messages.mark_read(actor, message_id)
+
+
+@router.get("/inbox")
+async def inbox(
+    actor: CurrentActor,
+    hub: HubDep,
+    limit: Limit = 50,
+    wait: Annotated[float, Query(ge=0, le=300, description="seconds to wait for a first message")] = 0,
+) -> list[Message]:
+    """Messages for me above my acknowledged cursor, oldest first. Acknowledge with `POST /api/inbox/ack`."""
+    return await hub.messages.inbox(actor, limit, wait)
+
+
+@router.post("/inbox/ack")
+async def ack(body: AckRequest, actor: CurrentActor, hub: HubDep) -> Cursor:
+    """Move my cursor to `seq` (never back): what is at or below it is no longer pending."""
+    return Cursor(cursor=await hub.messages.ack(actor, body.seq))
+
+
+@router.get("/search")
+async def search(
+    actor: CurrentActor, hub: HubDep, q: Annotated[str, Query(max_length=1000)], limit: Limit = 50
+) -> list[Message]:
+    """Full-text search over message titles and content, newest-last."""
+    return await hub.messages.search(actor, q, limit)

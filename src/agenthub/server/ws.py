@@ -1,0 +1,262 @@
+"""`WS /ws/{agent_id}`: request frames in, acks, errors and the live stream out.
+
+Each connection has one outbox (a `Session`) drained by one sender task, so acks,
+events and stream frames never interleave mid-frame and a slow reader only fills
+its own buffer. Requests run as tasks, started in arrival order; a publish queues
+its write before it first yields, so one connection's messages keep their order
+even when many are in flight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, WebSocket
+from pydantic import ValidationError
+from starlette.websockets import WebSocketDisconnect
+
+from agenthub.errors import AgentHubError, BadRequest, Conflict, Forbidden, InvalidField, TooLarge
+from agenthub.hub import Actor, Hub, Session
+from agenthub.models import MessageCreate
+from agenthub.server.errors import invalid
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+
+MAX_IN_FLIGHT = 512
+SLOW_CONSUMER_CLOSE = 1013  # "try again later": resume with since=<last seq received>
+POLICY_CLOSE = 1008
+
+Handler = Callable[["Connection", dict[str, Any]], Awaitable[Any]]
+HANDLERS: dict[str, Handler] = {}
+
+
+def handles(event: str) -> Callable[[Handler], Handler]:
+    """Register the handler of a client -> hub request type (feature modules add theirs)."""
+
+    def register(handler: Handler) -> Handler:
+        HANDLERS[event] = handler
+        return handler
+
+    return register
+
+
+def _frame(kind: str, request_id: Any, key: str, value: Any) -> str:
+    body: dict[str, Any] = {"type": kind, key: value}
+    if request_id is not None:
+        body["id"] = request_id
+    return orjson.dumps(body, option=orjson.OPT_UTC_Z).decode()
+
+
+class Connection:
+    def __init__(self, websocket: WebSocket, hub: Hub, actor: Actor) -> None:
+        self.websocket = websocket
+        self.hub = hub
+        self.actor = actor
+        self.session = Session(actor.agent_id, hub.settings.send_buffer_frames)
+        self.registered = False
+        self._slots = asyncio.Semaphore(MAX_IN_FLIGHT)
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def agent_id(self) -> str:
+        if self.actor.agent_id is None:
+            raise BadRequest("the operator connection cannot do that: use an agent token", code="agent_only")
+        return self.actor.agent_id
+
+    def send_error(self, request_id: Any, error: AgentHubError) -> None:
+        self.session.push_event(_frame("error", request_id, "error", error.to_body()["error"]))
+
+    async def run(self) -> None:
+        if self.actor.agent_id is not None:
+            self.hub.presence.connected(self.actor.agent_id)
+        sender = asyncio.create_task(self._send_loop())
+        try:
+            await self._receive_loop(sender)
+        finally:
+            for task in self._tasks:
+                task.cancel()
+            sender.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await sender
+            self.hub.messages.close_session(self.session)
+            if self.actor.agent_id is not None:
+                self.hub.presence.disconnected(self.actor.agent_id)
+
+    async def _receive_loop(self, sender: asyncio.Task[None]) -> None:
+        limit = self.hub.settings.max_frame_bytes
+        while not sender.done():
+            message = await self.websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+            text = message.get("text")
+            if text is None:
+                self.send_error(None, BadRequest("binary frames are not accepted: send JSON text", code="binary_frame"))
+                continue
+            if len(text) > limit // 4 and len(text.encode()) > limit:
+                self.send_error(None, TooLarge(f"frames are limited to {limit} bytes", code="frame_too_large"))
+                continue
+            try:
+                frame = orjson.loads(text)
+            except orjson.JSONDecodeError:
+                self.send_error(None, BadRequest("the frame is not valid JSON", code="malformed_frame"))
+                continue
+            if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+                self.send_error(
+                    None, BadRequest('a frame is a JSON object with a string "type"', code="malformed_frame")
+                )
+                continue
+            request_id = frame.get("id")
+            if request_id is not None and not isinstance(request_id, (str, int)):
+                self.send_error(None, BadRequest('"id" must be a string or an integer', code="malformed_frame"))
+                continue
+            handler = HANDLERS.get(frame["type"])
+            if handler is None:
+                error = BadRequest(f"unknown event type {frame['type']!r}", code="unknown_event")
+                self.send_error(request_id, error)
+                continue
+            data = frame.get("data", {})
+            if not isinstance(data, dict):
+                self.send_error(request_id, BadRequest('"data" must be a JSON object', code="malformed_frame"))
+                continue
+            await self._slots.acquire()
+            task = asyncio.create_task(self._handle(handler, request_id, data))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _handle(self, handler: Handler, request_id: Any, data: dict[str, Any]) -> None:
+        try:
+            result = await handler(self, data)
+            if request_id is not None:
+                self.session.push_event(_frame("ack", request_id, "data", result if result is not None else {}))
+        except AgentHubError as exc:
+            self.send_error(request_id, exc)
+        except ValidationError as exc:
+            self.send_error(request_id, invalid(list(exc.errors())))
+        except Exception:  # a bug in one request must not take the connection down
+            log.exception("websocket request failed")
+            self.send_error(request_id, AgentHubError())
+        finally:
+            self._slots.release()
+
+    async def _send_loop(self) -> None:
+        session = self.session
+        websocket = self.websocket
+        while True:
+            await session.ready.wait()
+            if session.overflowed:
+                reason = f"slow consumer: reconnect with since={session.last_seq}"
+                await websocket.close(code=SLOW_CONSUMER_CLOSE, reason=reason)
+                return
+            direct: list[int] = []
+            for frame, direct_seq in session.take():
+                await websocket.send_text(frame)
+                if direct_seq:
+                    direct.append(direct_seq)
+            if direct and self.actor.agent_id is not None:
+                self.hub.messages.delivered(self.actor.agent_id, direct)
+
+
+@router.websocket("/ws/{agent_id}")
+async def agent_socket(websocket: WebSocket, agent_id: str) -> None:
+    hub: Hub = websocket.app.state.hub
+    header = websocket.headers.get("authorization", "")
+    token = header[7:].strip() if header.lower().startswith("bearer ") else websocket.query_params.get("token")
+    await websocket.accept()
+    try:
+        actor = await hub.agents.authenticate(token)
+        if actor.agent_id is not None and agent_id not in (actor.agent_id, actor.name):
+            raise Forbidden("this token belongs to another agent", code="not_yourself")
+    except AgentHubError as exc:
+        await websocket.send_text(_frame("error", None, "error", exc.to_body()["error"]))
+        await websocket.close(code=POLICY_CLOSE, reason=exc.code)
+        return
+    with contextlib.suppress(WebSocketDisconnect):
+        await Connection(websocket, hub, actor).run()
+
+
+# -- messaging requests -------------------------------------------------------------------------------------
+
+
+@handles("agent:register")
+async def register(conn: Connection, data: dict[str, Any]) -> dict[str, Any]:
+    """Start the stream: subscribe, replay from `since` (or the stored cursor), then go live."""
+    if conn.registered:
+        raise Conflict("this connection is already registered", code="already_registered")
+    since = data.get("since")
+    if since is not None and (not isinstance(since, int) or isinstance(since, bool) or since < 0):
+        raise InvalidField("since must be a seq (an integer, 0 or more)", code="invalid_seq")
+    subscriptions = data.get("subscriptions") or []
+    if not isinstance(subscriptions, list) or not all(isinstance(s, str) for s in subscriptions):
+        raise InvalidField("subscriptions must be a list of channel names", code="invalid_channel")
+    for pattern in subscriptions:
+        await conn.hub.messages.subscribe(conn.actor, pattern)
+    conn.registered = True
+    await conn.hub.messages.open_session(conn.actor, since, conn.session)
+    agent = None if conn.actor.agent_id is None else conn.hub.agents.get(conn.actor.agent_id)
+    return {
+        "agent": agent.model_dump(mode="json") if agent else None,
+        "since": since,
+        "replayed_to": conn.session.last_seq,
+        "subscriptions": [s.pattern for s in conn.hub.messages.subscriptions(conn.actor.agent_id or "")],
+    }
+
+
+@handles("agent:heartbeat")
+async def heartbeat(conn: Connection, data: dict[str, Any]) -> dict[str, Any]:
+    agent = conn.hub.presence.heartbeat(conn.agent_id)
+    return {"status": agent.status.value}
+
+
+@handles("message:send")
+async def send(conn: Connection, data: dict[str, Any]) -> dict[str, Any]:
+    """One message, or `{"messages": [...]}` committed together. Acknowledged once durable."""
+    batch = "messages" in data
+    items = data["messages"] if batch else [data]
+    if not isinstance(items, list) or not items or len(items) > 1000:
+        raise InvalidField("messages must be a list of 1 to 1,000 messages", code="invalid_batch")
+    prepared = [conn.hub.messages.prepare(conn.actor, MessageCreate.model_validate(item)) for item in items]
+    stored = await conn.hub.messages.commit(prepared)
+    acks = [{"id": m.id, "seq": m.seq, "duplicate": m.duplicate} for m in stored]
+    return {"messages": acks} if batch else acks[0]
+
+
+@handles("message:ack")
+async def ack(conn: Connection, data: dict[str, Any]) -> dict[str, Any]:
+    seq = data.get("seq")
+    if not isinstance(seq, int) or isinstance(seq, bool):
+        raise InvalidField("seq must be an integer", code="invalid_seq")
+    return {"cursor": await conn.hub.messages.ack(conn.actor, seq)}
+
+
+@handles("message:read")
+async def read(conn: Connection, data: dict[str, Any]) -> dict[str, Any]:
+    message_id = data.get("message_id")
+    if not isinstance(message_id, str):
+        raise InvalidField("message_id must be a string", code="invalid_field")
+    message = await conn.hub.messages.mark_read(conn.actor, message_id)
+    return {"message": message.model_dump(mode="json")}
+
+
+def _pattern(data: dict[str, Any]) -> str:
+    pattern = data.get("channel")
+    if not isinstance(pattern, str):
+        raise InvalidField("channel must be a string", code="invalid_channel")
+    return f"{pattern}/*" if data.get("scope") is True and not pattern.endswith("*") else pattern
+
+
+@handles("channel:subscribe")
+async def subscribe(conn: Connection, data: dict[str, Any]) -> dict[str, Any]:
+    subscription = await conn.hub.messages.subscribe(conn.actor, _pattern(data))
+    return subscription.model_dump(mode="json")
+
+
+@handles("channel:unsubscribe")
+async def unsubscribe(conn: Connection, data: dict[str, Any]) -> dict[str, Any]:
+    pattern = _pattern(data)
+    return {"pattern": pattern, "removed": await conn.hub.messages.unsubscribe(conn.actor, pattern)}

@@ -1,0 +1,1 @@
+"""Versioned SQL migrations for the SQLite backend: `NNNN_name.sql`, applied in order."""

@@ -1,0 +1,23 @@
+"""The SQLite backend: the default, embedded, nothing to install."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from agenthub.storage.sqlite_agents import SQLiteAgents
+from agenthub.storage.sqlite_engine import SQLiteEngine
+from agenthub.storage.sqlite_messages import SQLiteMessages
+
+
+class SQLiteStorage(SQLiteAgents, SQLiteMessages):
+    """One database file in WAL mode; each feature's rows live in their own `sqlite_<feature>` module."""
+
+    def __init__(self, path: Path | str, *, synchronous: str = "full") -> None:
+        self.url = f"sqlite:///{path}"
+        self._engine = SQLiteEngine(path, synchronous=synchronous)
+
+    async def open(self) -> None:
+        self._engine.start()
+
+    async def close(self) -> None:
+        await self._engine.close()

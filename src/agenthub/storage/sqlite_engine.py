@@ -1,0 +1,244 @@
+"""The SQLite engine: one writer thread that group-commits, a small pool of reader threads.
+
+Every write is a function of a `sqlite3.Connection` run on the writer thread. The
+writer takes everything queued since its last commit, runs it inside one
+`BEGIN IMMEDIATE` transaction (each write in its own savepoint, so one failing
+write does not undo its neighbours), commits once, and only then answers the
+callers. With `synchronous=FULL` a commit is durable when `COMMIT` returns, so
+no caller is answered before its data is on disk, and concurrent writers share
+one fsync. Callbacks given as `on_commit` run on the event loop in commit order
+before the callers resume, which is what live delivery in `seq` order relies on.
+
+The thread is crossed once per batch, not once per statement.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import queue
+import sqlite3
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+MAX_BATCH = 2000
+_STOP = object()
+
+
+@dataclass(slots=True)
+class _Write(Generic[T]):
+    fn: Callable[[sqlite3.Connection], T]
+    future: asyncio.Future[T]
+    on_commit: Callable[[T], None] | None
+    result: Any = None
+    error: BaseException | None = None
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """The SQL migrations shipped in `storage/migrations`, as (version, name, sql), in order."""
+    found = []
+    for entry in resources.files("agenthub.storage.migrations").iterdir():
+        if entry.name.endswith(".sql"):
+            version, _, rest = entry.name.partition("_")
+            found.append((int(version), rest.removesuffix(".sql"), entry.read_text()))
+    return sorted(found)
+
+
+def apply_migrations(conn: sqlite3.Connection) -> list[int]:
+    """Apply every migration not yet recorded in `schema_migrations`; returns the versions applied."""
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations"
+        " (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+    )
+    done = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
+    applied = []
+    for version, name, sql in migrations():
+        if version in done:
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _split_sql(sql):
+                conn.execute(statement)
+            conn.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at)"
+                " VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%fZ'))",
+                (version, name),
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        applied.append(version)
+    return applied
+
+
+def _split_sql(sql: str) -> list[str]:
+    """Split a migration into statements, keeping `CREATE TRIGGER ... END;` bodies whole."""
+    statements: list[str] = []
+    current = ""
+    for line in sql.splitlines(keepends=True):
+        if line.strip().startswith("--") and not current.strip():
+            continue
+        current += line
+        if sqlite3.complete_statement(current):
+            statements.append(current.strip())
+            current = ""
+    if current.strip():
+        statements.append(current.strip())
+    return statements
+
+
+def connect(path: Path | str, synchronous: str = "full") -> sqlite3.Connection:
+    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, cached_statements=512)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute(f"PRAGMA synchronous={'FULL' if synchronous == 'full' else 'NORMAL'}")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA busy_timeout=10000")
+    conn.execute("PRAGMA temp_store=MEMORY")
+    conn.execute("PRAGMA cache_size=-65536")
+    return conn
+
+
+class SQLiteEngine:
+    """Owns the database file: the writer thread, the reader threads and their connections."""
+
+    def __init__(self, path: Path | str, *, synchronous: str = "full", readers: int = 2) -> None:
+        self.path = Path(path)
+        self.synchronous = synchronous
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._writer: threading.Thread | None = None
+        self._readers = ThreadPoolExecutor(max_workers=readers, thread_name_prefix="agenthub-sqlite-read")
+        self._local = threading.local()
+        self._reader_conns: list[sqlite3.Connection] = []
+        self._reader_lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def start(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._loop = asyncio.get_running_loop()
+        conn = connect(self.path, self.synchronous)
+        apply_migrations(conn)
+        self._writer = threading.Thread(
+            target=self._run_writer, args=(conn,), name="agenthub-sqlite-write", daemon=True
+        )
+        self._writer.start()
+
+    async def close(self) -> None:
+        if self._writer is not None:
+            self._queue.put(_STOP)
+            await asyncio.to_thread(self._writer.join)
+            self._writer = None
+        self._readers.shutdown(wait=True)
+        with self._reader_lock:
+            for conn in self._reader_conns:
+                conn.close()
+            self._reader_conns.clear()
+
+    # -- writes -------------------------------------------------------------------------------------------
+
+    def submit(
+        self, fn: Callable[[sqlite3.Connection], T], on_commit: Callable[[T], None] | None = None
+    ) -> asyncio.Future[T]:
+        """Queue a write now (in call order) and return the future of its committed result."""
+        if self._loop is None or self._writer is None:
+            raise RuntimeError("the storage is not open")
+        future: asyncio.Future[T] = self._loop.create_future()
+        self._queue.put(_Write(fn, future, on_commit))
+        return future
+
+    async def write(self, fn: Callable[[sqlite3.Connection], T], on_commit: Callable[[T], None] | None = None) -> T:
+        return await self.submit(fn, on_commit)
+
+    def _run_writer(self, conn: sqlite3.Connection) -> None:
+        try:
+            while True:
+                first = self._queue.get()
+                if first is _STOP:
+                    return
+                batch: list[_Write[Any]] = [first]
+                stop = False
+                while len(batch) < MAX_BATCH:
+                    try:
+                        item = self._queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    if item is _STOP:
+                        stop = True
+                        break
+                    batch.append(item)
+                self._commit_batch(conn, batch)
+                if stop:
+                    return
+        finally:
+            conn.close()
+
+    def _commit_batch(self, conn: sqlite3.Connection, batch: list[_Write[Any]]) -> None:
+        single = len(batch) == 1
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            for item in batch:
+                if single:
+                    item.result = item.fn(conn)
+                    continue
+                conn.execute("SAVEPOINT w")
+                try:
+                    item.result = item.fn(conn)
+                except Exception as exc:  # one write's failure is reported to its caller alone
+                    conn.execute("ROLLBACK TO w")
+                    item.error = exc
+                conn.execute("RELEASE w")
+            conn.execute("COMMIT")
+        except Exception as exc:  # the whole transaction failed: every caller in it hears why
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            for item in batch:
+                item.error = item.error or exc
+        assert self._loop is not None
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is waiting any more
+            self._loop.call_soon_threadsafe(_answer, batch)
+
+    # -- reads --------------------------------------------------------------------------------------------
+
+    async def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run a read on a reader thread, against a consistent snapshot."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._readers, self._run_read, fn)
+
+    def _run_read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = connect(self.path, self.synchronous)
+            conn.execute("PRAGMA query_only=ON")
+            self._local.conn = conn
+            with self._reader_lock:
+                self._reader_conns.append(conn)
+        conn.execute("BEGIN")
+        try:
+            return fn(conn)
+        finally:
+            conn.execute("COMMIT")
+
+
+def _answer(batch: list[_Write[Any]]) -> None:
+    """On the event loop: run commit callbacks in order, then wake the callers."""
+    for item in batch:
+        if item.error is None and item.on_commit is not None:
+            try:
+                item.on_commit(item.result)  # runs even if the caller gave up: the data is committed
+            except Exception:  # a broken callback must not leave the rest of the batch unanswered
+                log.exception("on_commit callback failed")
+        if item.future.cancelled():
+            continue
+        if item.error is not None:
+            item.future.set_exception(item.error)
+        else:
+            item.future.set_result(item.result)

@@ -1,0 +1,300 @@
+"""SQLite rows for the message stream: messages, direct recipients and receipts, dedup, channels, search."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+
+from agenthub._time import from_iso, parse_iso
+from agenthub.models import Channel, Message, MessageType, Receipt, Subscription, covers
+from agenthub.storage.base import MessageQuery, NewMessage, OnCommit
+from agenthub.storage.sqlite_engine import SQLiteEngine
+
+MESSAGE_COLUMNS = (
+    "m.seq, m.id, m.channel, m.sender_id, m.recipients, m.task_id, m.thread_id, m.title, m.content,"
+    " m.message_type, m.metadata, m.msg_id, m.created_at"
+)
+_INSERT = (
+    "INSERT INTO messages (id, channel, sender_id, recipients, task_id, thread_id, title, content, message_type,"
+    " metadata, msg_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_VISIBLE = (
+    "(m.channel IS NOT NULL OR m.sender_id = :viewer"
+    " OR EXISTS (SELECT 1 FROM message_recipients r WHERE r.seq = m.seq AND r.agent_id = :viewer))"
+)
+
+
+def message_from_row(row: Sequence[Any], duplicate: bool = False) -> Message:
+    return Message.model_construct(
+        seq=row[0],
+        id=row[1],
+        channel=row[2],
+        sender_id=row[3],
+        recipients=orjson.loads(row[4]),
+        task_id=row[5],
+        thread_id=row[6],
+        title=row[7],
+        content=row[8],
+        message_type=MessageType(row[9]),
+        metadata=orjson.loads(row[10]),
+        msg_id=row[11],
+        created_at=parse_iso(row[12]),
+        duplicate=duplicate,
+        receipts=None,
+    )
+
+
+def _attach_receipts(conn: sqlite3.Connection, messages: list[Message]) -> list[Message]:
+    direct = {m.seq: m for m in messages if m.recipients}
+    if not direct:
+        return messages
+    marks = ",".join("?" * len(direct))
+    receipts: dict[int, list[Receipt]] = {seq: [] for seq in direct}
+    for agent_id, seq, delivered, read in conn.execute(
+        f"SELECT agent_id, seq, delivered_at, read_at FROM message_recipients WHERE seq IN ({marks})", tuple(direct)
+    ):
+        receipts[seq].append(
+            Receipt.model_construct(agent_id=agent_id, delivered_at=from_iso(delivered), read_at=from_iso(read))
+        )
+    for seq, message in direct.items():
+        order = {agent_id: i for i, agent_id in enumerate(message.recipients)}
+        message.receipts = sorted(receipts[seq], key=lambda r: order.get(r.agent_id, 0))
+    return messages
+
+
+def _append(conn: sqlite3.Connection, new: Sequence[NewMessage], dedup_after: str) -> list[Message]:
+    stored: list[Message] = []
+    channel_counts: dict[str, tuple[int, int, str]] = {}
+    for m in new:
+        if m.msg_id is not None and m.dedup_key is not None:
+            seen = conn.execute(
+                "SELECT seq, created_at FROM message_dedup WHERE sender_key = ? AND msg_id = ?", (m.dedup_key, m.msg_id)
+            ).fetchone()
+            if seen and seen[1] > dedup_after:
+                row = conn.execute(f"SELECT {MESSAGE_COLUMNS} FROM messages m WHERE m.seq = ?", (seen[0],)).fetchone()
+                if row:
+                    stored.append(message_from_row(row, duplicate=True))
+                    continue
+        recipients = orjson.dumps(m.recipients).decode()
+        metadata = orjson.dumps(m.metadata).decode()
+        seq = conn.execute(
+            _INSERT,
+            (
+                m.id,
+                m.channel,
+                m.sender_id,
+                recipients,
+                m.task_id,
+                m.thread_id,
+                m.title,
+                m.content,
+                m.message_type,
+                metadata,
+                m.msg_id,
+                m.created_at,
+            ),
+        ).lastrowid
+        assert seq is not None
+        if m.recipients:
+            conn.executemany(
+                "INSERT OR IGNORE INTO message_recipients (agent_id, seq) VALUES (?, ?)",
+                [(agent_id, seq) for agent_id in m.recipients],
+            )
+        if m.msg_id is not None and m.dedup_key is not None:
+            conn.execute(
+                "INSERT OR REPLACE INTO message_dedup (sender_key, msg_id, seq, created_at) VALUES (?, ?, ?, ?)",
+                (m.dedup_key, m.msg_id, seq, m.created_at),
+            )
+        if m.channel is not None:
+            count, _, first = channel_counts.get(m.channel, (0, 0, m.created_at))
+            channel_counts[m.channel] = (count + 1, seq, first)
+        stored.append(
+            Message.model_construct(
+                seq=seq,
+                id=m.id,
+                channel=m.channel,
+                sender_id=m.sender_id,
+                recipients=m.recipients,
+                task_id=m.task_id,
+                thread_id=m.thread_id,
+                title=m.title,
+                content=m.content,
+                message_type=MessageType(m.message_type),
+                metadata=m.metadata,
+                msg_id=m.msg_id,
+                created_at=parse_iso(m.created_at),
+                duplicate=False,
+                receipts=None,
+            )
+        )
+    if channel_counts:
+        conn.executemany(
+            "INSERT INTO channels (name, message_count, last_seq, created_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT(name) DO UPDATE SET message_count = message_count + excluded.message_count,"
+            " last_seq = excluded.last_seq",
+            [(name, count, seq, first) for name, (count, seq, first) in channel_counts.items()],
+        )
+    return stored
+
+
+def _fts_query(text: str) -> str:
+    """Each word as a quoted FTS5 term, so user input is never parsed as query syntax."""
+    return " ".join('"' + word.replace('"', '""') + '"' for word in text.split())
+
+
+class SQLiteMessages:
+    _engine: SQLiteEngine
+
+    async def append_messages(
+        self, new: Sequence[NewMessage], dedup_after: str, on_commit: OnCommit | None = None
+    ) -> list[Message]:
+        notify = None
+        if on_commit is not None:
+            callback = on_commit
+
+            def notify(stored: list[Message]) -> None:
+                callback([m for m in stored if not m.duplicate])
+
+        return await self._engine.write(lambda conn: _append(conn, new, dedup_after), notify)
+
+    async def get_message(self, message_id: str) -> Message | None:
+        def op(conn: sqlite3.Connection) -> Message | None:
+            row = conn.execute(f"SELECT {MESSAGE_COLUMNS} FROM messages m WHERE m.id = ?", (message_id,)).fetchone()
+            return _attach_receipts(conn, [message_from_row(row)])[0] if row else None
+
+        return await self._engine.read(op)
+
+    async def query_messages(self, query: MessageQuery, viewer_id: str | None = None) -> list[Message]:
+        where: list[str] = []
+        params: dict[str, Any] = {"limit": query.limit, "viewer": viewer_id}
+        for column in ("channel", "sender_id", "task_id", "thread_id"):
+            value = getattr(query, column)
+            if value is not None:
+                where.append(f"m.{column} = :{column}")
+                params[column] = value
+        if query.since is not None:
+            where.append("m.seq > :since")
+            params["since"] = query.since
+        if query.before is not None:
+            where.append("m.seq < :before")
+            params["before"] = query.before
+        if viewer_id is not None:
+            where.append(_VISIBLE)
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        order = "ASC" if query.since is not None else "DESC"
+        sql = f"SELECT {MESSAGE_COLUMNS} FROM messages m {clause} ORDER BY m.seq {order} LIMIT :limit"
+
+        def op(conn: sqlite3.Connection) -> list[Message]:
+            messages = [message_from_row(row) for row in conn.execute(sql, params)]
+            if order == "DESC":
+                messages.reverse()
+            return _attach_receipts(conn, messages)
+
+        return await self._engine.read(op)
+
+    async def messages_for_agent(
+        self, agent_id: str, subscriptions: Sequence[Subscription], since: int, limit: int
+    ) -> list[Message]:
+        conditions = ["m.seq IN (SELECT seq FROM message_recipients WHERE agent_id = ? AND seq > ?)"]
+        params: list[Any] = [since, agent_id, agent_id, since]
+        for sub in subscriptions:
+            if sub.pattern == "*":
+                conditions.append("(m.channel IS NOT NULL AND m.seq > ?)")
+                params.append(sub.since_seq)
+            elif sub.pattern.endswith("/*"):
+                prefix = sub.pattern[:-1]
+                conditions.append("(m.channel >= ? AND m.channel < ? AND m.seq > ?)")
+                params += [prefix, prefix[:-1] + "0", sub.since_seq]  # '0' sorts right after '/'
+            else:
+                conditions.append("(m.channel = ? AND m.seq > ?)")
+                params += [sub.pattern, sub.since_seq]
+        params.append(limit)
+        sql = (
+            f"SELECT {MESSAGE_COLUMNS} FROM messages m WHERE m.seq > ? AND m.sender_id IS NOT ?"
+            f" AND ({' OR '.join(conditions)}) ORDER BY m.seq LIMIT ?"
+        )
+        return await self._engine.read(lambda conn: [message_from_row(row) for row in conn.execute(sql, params)])
+
+    async def delete_message(self, message_id: str) -> bool:
+        return await self._engine.write(
+            lambda conn: conn.execute("DELETE FROM messages WHERE id = ?", (message_id,)).rowcount > 0
+        )
+
+    async def mark_delivered(self, deliveries: Sequence[tuple[str, int]], at: str) -> None:
+        rows = [(at, agent_id, seq) for agent_id, seq in deliveries]
+        await self._engine.write(
+            lambda conn: conn.executemany(
+                "UPDATE message_recipients SET delivered_at = ?"
+                " WHERE agent_id = ? AND seq = ? AND delivered_at IS NULL",
+                rows,
+            )
+        )
+
+    async def mark_read(self, agent_id: str, message_id: str, at: str) -> bool:
+        return await self._engine.write(
+            lambda conn: (
+                conn.execute(
+                    "UPDATE message_recipients"
+                    " SET read_at = COALESCE(read_at, ?), delivered_at = COALESCE(delivered_at, ?)"
+                    " WHERE agent_id = ? AND seq = (SELECT seq FROM messages WHERE id = ?)",
+                    (at, at, agent_id, message_id),
+                ).rowcount
+                > 0
+            )
+        )
+
+    async def search_messages(self, text: str, limit: int, viewer_id: str | None = None) -> list[Message]:
+        match = _fts_query(text)
+        visible = f"AND {_VISIBLE}" if viewer_id is not None else ""
+        sql = (
+            f"SELECT {MESSAGE_COLUMNS} FROM messages_fts f JOIN messages m ON m.seq = f.rowid"
+            f" WHERE messages_fts MATCH :match {visible} ORDER BY m.seq DESC LIMIT :limit"
+        )
+
+        def op(conn: sqlite3.Connection) -> list[Message]:
+            if not match:
+                return []
+            rows = conn.execute(sql, {"match": match, "limit": limit, "viewer": viewer_id}).fetchall()
+            return _attach_receipts(conn, [message_from_row(row) for row in reversed(rows)])
+
+        return await self._engine.read(op)
+
+    async def list_channels(self) -> list[Channel]:
+        def op(conn: sqlite3.Connection) -> list[Channel]:
+            subs = conn.execute("SELECT pattern FROM subscriptions").fetchall()
+            channels = []
+            for name, count, last_seq, created in conn.execute(
+                "SELECT name, message_count, last_seq, created_at FROM channels ORDER BY name"
+            ):
+                subscribers = sum(1 for (pattern,) in subs if covers(pattern, name))
+                channels.append(
+                    Channel.model_construct(
+                        name=name,
+                        message_count=count,
+                        last_seq=last_seq,
+                        subscribers=subscribers,
+                        created_at=parse_iso(created),
+                    )
+                )
+            return channels
+
+        return await self._engine.read(op)
+
+    async def counts(self) -> dict[str, int]:
+        def op(conn: sqlite3.Connection) -> dict[str, int]:
+            row = conn.execute(
+                "SELECT (SELECT COUNT(*) FROM agents), (SELECT COUNT(*) FROM channels),"
+                " (SELECT COUNT(*) FROM messages),"
+                " (SELECT COALESCE(MAX(seq), 0) FROM messages)"
+            ).fetchone()
+            return {"agents": row[0], "channels": row[1], "messages": row[2], "last_seq": row[3]}
+
+        return await self._engine.read(op)
+
+    async def prune_dedup(self, before: str) -> int:
+        return await self._engine.write(
+            lambda conn: conn.execute("DELETE FROM message_dedup WHERE created_at <= ?", (before,)).rowcount
+        )
