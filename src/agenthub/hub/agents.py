@@ -111,7 +111,7 @@ class Agents:
     async def update(self, actor: Actor, agent_id: str, update: AgentUpdate) -> Agent:
         self.get(agent_id)
         self.check_may_change(actor, agent_id)
-        stored = await self._storage.update_agent(agent_id, update.model_dump(exclude_none=True))
+        stored = await self._storage.update_agent(agent_id, update.model_dump(exclude_none=True), actor.agent_id)
         if stored is None:
             raise NotFound(f"no agent has id {agent_id!r}", code="agent_not_found")
         current = self._by_id[agent_id]
@@ -125,7 +125,7 @@ class Agents:
     async def delete(self, actor: Actor, agent_id: str) -> Agent:
         agent = self.get(agent_id)
         self.check_may_change(actor, agent_id)
-        await self._storage.delete_agent(agent_id)
+        await self._storage.delete_agent(agent_id, actor.agent_id)
         del self._by_id[agent_id]
         self._by_name.pop(agent.name, None)
         for digest in [d for d, owner in self._tokens.items() if owner == agent_id]:

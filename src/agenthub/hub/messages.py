@@ -98,7 +98,7 @@ class Messages:
         message = await self.get(actor, message_id)
         if not actor.is_operator and message.sender_id != actor.agent_id:
             raise Forbidden("only the sender or the operator can delete a message", code="not_sender")
-        await self._storage.delete_message(message_id)
+        await self._storage.delete_message(message_id, actor.agent_id)
 
     async def search(self, actor: Actor, text: str, limit: int) -> list[Message]:
         if not text.strip():

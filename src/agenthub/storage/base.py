@@ -1,5 +1,10 @@
 """The storage interface, spoken in the domain's terms.
 
+Every change a backend stores is appended to the audit log in the same
+transaction (actor, action, subject, details): acknowledgements, delivery
+marks and presence heartbeats that do not change an agent's status are
+bookkeeping and are not audited.
+
 The hub's domain talks only to `Storage`; each backend (SQLite now, PostgreSQL
 later) implements it, and `tests/storage/test_contract.py` holds every backend
 to the same behaviour. A feature adds its own protocol here and its own module
@@ -68,12 +73,12 @@ class AgentStore(Protocol):
 
     async def list_agents(self) -> list[Agent]: ...
 
-    async def update_agent(self, agent_id: str, changes: dict[str, Any]) -> Agent | None: ...
+    async def update_agent(self, agent_id: str, changes: dict[str, Any], actor_id: str | None) -> Agent | None: ...
 
     async def set_presence(self, changes: dict[str, tuple[AgentStatus, str]]) -> None:
         """Record status and last_seen for several agents in one write."""
 
-    async def delete_agent(self, agent_id: str) -> bool: ...
+    async def delete_agent(self, agent_id: str, actor_id: str | None) -> bool: ...
 
     async def get_cursor(self, agent_id: str) -> int: ...
 
@@ -112,13 +117,13 @@ class MessageStore(Protocol):
         """What the agent is entitled to after `since`, oldest first: direct to it, or in a channel it
         subscribed to (after it subscribed), not sent by itself."""
 
-    async def delete_message(self, message_id: str) -> bool: ...
+    async def delete_message(self, message_id: str, actor_id: str | None) -> bool: ...
 
     async def mark_delivered(self, deliveries: Sequence[tuple[str, int]], at: str) -> None:
         """Record (agent_id, seq) direct deliveries; the first delivery time is kept."""
 
     async def mark_read(self, agent_id: str, message_id: str, at: str) -> bool:
-        """Record that a recipient read a direct message; False when it is not a recipient."""
+        """Record that a recipient read a direct message; False when it is not a recipient or had read it."""
 
     async def search_messages(self, text: str, limit: int, viewer_id: str | None = None) -> list[Message]:
         """Full-text search over titles and content, newest-last, visible to `viewer_id` as in `query_messages`."""

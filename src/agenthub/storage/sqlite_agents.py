@@ -11,6 +11,7 @@ import orjson
 from agenthub._time import from_iso, now_iso, parse_iso
 from agenthub.models import Agent, AgentStatus, Subscription
 from agenthub.storage.base import NewAgent
+from agenthub.storage.sqlite_audit import audit
 from agenthub.storage.sqlite_engine import SQLiteEngine
 
 AGENT_COLUMNS = "id, name, type, status, capabilities, metadata, parent_id, created_at, last_seen"
@@ -74,6 +75,8 @@ class SQLiteAgents:
             )
             agent = _select_agent(conn, "id", agent_id)
             assert agent is not None
+            action = "agent.reregistered" if existing else "agent.registered"
+            audit(conn, None, action, "agent", agent_id, {"name": new.name, "type": new.type})
             return agent, not existing
 
         return await self._engine.write(op)
@@ -95,7 +98,7 @@ class SQLiteAgents:
 
         return await self._engine.read(op)
 
-    async def update_agent(self, agent_id: str, changes: dict[str, Any]) -> Agent | None:
+    async def update_agent(self, agent_id: str, changes: dict[str, Any], actor_id: str | None) -> Agent | None:
         fields = {key: value for key, value in changes.items() if key in _UPDATABLE and value is not None}
 
         def op(conn: sqlite3.Connection) -> Agent | None:
@@ -103,6 +106,7 @@ class SQLiteAgents:
                 assignments = ", ".join(f"{key} = ?" for key in fields)
                 values = [value if isinstance(value, str) else _dumps(value) for value in fields.values()]
                 conn.execute(f"UPDATE agents SET {assignments} WHERE id = ?", (*values, agent_id))
+                audit(conn, actor_id, "agent.updated", "agent", agent_id, fields)
             return _select_agent(conn, "id", agent_id)
 
         return await self._engine.write(op)
@@ -111,14 +115,22 @@ class SQLiteAgents:
         rows = [(status.value, seen, agent_id) for agent_id, (status, seen) in changes.items()]
 
         def op(conn: sqlite3.Connection) -> None:
-            conn.executemany("UPDATE agents SET status = ?, last_seen = ? WHERE id = ?", rows)
+            for status, seen, agent_id in rows:
+                before = conn.execute("SELECT status FROM agents WHERE id = ?", (agent_id,)).fetchone()
+                conn.execute("UPDATE agents SET status = ?, last_seen = ? WHERE id = ?", (status, seen, agent_id))
+                if before is not None and before[0] != status:
+                    audit(conn, agent_id, "agent.status", "agent", agent_id, {"from": before[0], "to": status})
 
         await self._engine.write(op)
 
-    async def delete_agent(self, agent_id: str) -> bool:
-        return await self._engine.write(
-            lambda conn: conn.execute("DELETE FROM agents WHERE id = ?", (agent_id,)).rowcount > 0
-        )
+    async def delete_agent(self, agent_id: str, actor_id: str | None) -> bool:
+        def op(conn: sqlite3.Connection) -> bool:
+            deleted = conn.execute("DELETE FROM agents WHERE id = ?", (agent_id,)).rowcount > 0
+            if deleted:
+                audit(conn, actor_id, "agent.deleted", "agent", agent_id)
+            return deleted
+
+        return await self._engine.write(op)
 
     async def get_cursor(self, agent_id: str) -> int:
         def op(conn: sqlite3.Connection) -> int:
@@ -153,19 +165,20 @@ class SQLiteAgents:
             row = conn.execute(
                 "SELECT since_seq FROM subscriptions WHERE agent_id = ? AND pattern = ?", (agent_id, pattern)
             ).fetchone()
+            audit(conn, agent_id, "channel.subscribed", "channel", pattern, {"since_seq": row[0]})
             return Subscription.model_construct(agent_id=agent_id, pattern=pattern, since_seq=int(row[0]))
 
         return await self._engine.write(op, on_commit)
 
     async def unsubscribe(self, agent_id: str, pattern: str) -> bool:
-        return await self._engine.write(
-            lambda conn: (
-                conn.execute(
-                    "DELETE FROM subscriptions WHERE agent_id = ? AND pattern = ?", (agent_id, pattern)
-                ).rowcount
-                > 0
-            )
-        )
+        def op(conn: sqlite3.Connection) -> bool:
+            sql = "DELETE FROM subscriptions WHERE agent_id = ? AND pattern = ?"
+            removed = conn.execute(sql, (agent_id, pattern)).rowcount > 0
+            if removed:
+                audit(conn, agent_id, "channel.unsubscribed", "channel", pattern)
+            return removed
+
+        return await self._engine.write(op)
 
     async def list_subscriptions(self, agent_id: str | None = None) -> list[Subscription]:
         def op(conn: sqlite3.Connection) -> list[Subscription]:

@@ -11,6 +11,7 @@ import orjson
 from agenthub._time import from_iso, parse_iso
 from agenthub.models import Channel, Message, MessageType, Receipt, Subscription, covers
 from agenthub.storage.base import MessageQuery, NewMessage, OnCommit
+from agenthub.storage.sqlite_audit import audit
 from agenthub.storage.sqlite_engine import SQLiteEngine
 
 MESSAGE_COLUMNS = (
@@ -130,6 +131,10 @@ def _append(conn: sqlite3.Connection, new: Sequence[NewMessage], dedup_after: st
                 receipts=None,
             )
         )
+    fresh = [m for m in stored if not m.duplicate]
+    if fresh:
+        details = {"count": len(fresh), "first_seq": fresh[0].seq, "last_seq": fresh[-1].seq}
+        audit(conn, fresh[0].sender_id, "message.published", "message", fresh[0].id, details)
     if channel_counts:
         conn.executemany(
             "INSERT INTO channels (name, message_count, last_seq, created_at) VALUES (?, ?, ?, ?)"
@@ -218,10 +223,14 @@ class SQLiteMessages:
         )
         return await self._engine.read(lambda conn: [message_from_row(row) for row in conn.execute(sql, params)])
 
-    async def delete_message(self, message_id: str) -> bool:
-        return await self._engine.write(
-            lambda conn: conn.execute("DELETE FROM messages WHERE id = ?", (message_id,)).rowcount > 0
-        )
+    async def delete_message(self, message_id: str, actor_id: str | None) -> bool:
+        def op(conn: sqlite3.Connection) -> bool:
+            deleted = conn.execute("DELETE FROM messages WHERE id = ?", (message_id,)).rowcount > 0
+            if deleted:
+                audit(conn, actor_id, "message.deleted", "message", message_id)
+            return deleted
+
+        return await self._engine.write(op)
 
     async def mark_delivered(self, deliveries: Sequence[tuple[str, int]], at: str) -> None:
         rows = [(at, agent_id, seq) for agent_id, seq in deliveries]
@@ -234,17 +243,18 @@ class SQLiteMessages:
         )
 
     async def mark_read(self, agent_id: str, message_id: str, at: str) -> bool:
-        return await self._engine.write(
-            lambda conn: (
-                conn.execute(
-                    "UPDATE message_recipients"
-                    " SET read_at = COALESCE(read_at, ?), delivered_at = COALESCE(delivered_at, ?)"
-                    " WHERE agent_id = ? AND seq = (SELECT seq FROM messages WHERE id = ?)",
-                    (at, at, agent_id, message_id),
-                ).rowcount
-                > 0
-            )
-        )
+        def op(conn: sqlite3.Connection) -> bool:
+            changed = conn.execute(
+                "UPDATE message_recipients"
+                " SET read_at = COALESCE(read_at, ?), delivered_at = COALESCE(delivered_at, ?)"
+                " WHERE agent_id = ? AND seq = (SELECT seq FROM messages WHERE id = ?) AND read_at IS NULL",
+                (at, at, agent_id, message_id),
+            ).rowcount
+            if changed:
+                audit(conn, agent_id, "message.read", "message", message_id)
+            return changed > 0
+
+        return await self._engine.write(op)
 
     async def search_messages(self, text: str, limit: int, viewer_id: str | None = None) -> list[Message]:
         match = _fts_query(text)

@@ -1,0 +1,3 @@
+from agenthub.cli import main
+
+main()
