@@ -20,9 +20,8 @@ from fastapi import APIRouter, WebSocket
 from pydantic import ValidationError
 from starlette.websockets import WebSocketDisconnect
 
-from agenthub.errors import AgentHubError, BadRequest, Conflict, Forbidden, InvalidField, TooLarge
+from agenthub.errors import AgentHubError, BadRequest, Forbidden, TooLarge
 from agenthub.hub import Actor, Hub, Session
-from agenthub.models import MessageCreate
 from agenthub.server.errors import invalid
 
 log = logging.getLogger(__name__)
@@ -33,11 +32,12 @@ SLOW_CONSUMER_CLOSE = 1013  # "try again later": resume with since=<last seq rec
 POLICY_CLOSE = 1008
 
 Handler = Callable[["Connection", dict[str, Any]], Awaitable[Any]]
+"""A request handler: gets the connection and the frame's `data`, returns the ack's `data` or raises."""
 HANDLERS: dict[str, Handler] = {}
 
 
 def handles(event: str) -> Callable[[Handler], Handler]:
-    """Register the handler of a client -> hub request type (feature modules add theirs)."""
+    """Register the handler of a client -> hub request type; each feature's router module registers its own."""
 
     def register(handler: Handler) -> Handler:
         HANDLERS[event] = handler
@@ -178,85 +178,3 @@ async def agent_socket(websocket: WebSocket, agent_id: str) -> None:
         return
     with contextlib.suppress(WebSocketDisconnect):
         await Connection(websocket, hub, actor).run()
-
-
-# -- messaging requests -------------------------------------------------------------------------------------
-
-
-@handles("agent:register")
-async def register(conn: Connection, data: dict[str, Any]) -> dict[str, Any]:
-    """Start the stream: subscribe, replay from `since` (or the stored cursor), then go live."""
-    if conn.registered:
-        raise Conflict("this connection is already registered", code="already_registered")
-    since = data.get("since")
-    if since is not None and (not isinstance(since, int) or isinstance(since, bool) or since < 0):
-        raise InvalidField("since must be a seq (an integer, 0 or more)", code="invalid_seq")
-    subscriptions = data.get("subscriptions") or []
-    if not isinstance(subscriptions, list) or not all(isinstance(s, str) for s in subscriptions):
-        raise InvalidField("subscriptions must be a list of channel names", code="invalid_channel")
-    for pattern in subscriptions:
-        await conn.hub.messages.subscribe(conn.actor, pattern)
-    conn.registered = True
-    await conn.hub.messages.open_session(conn.actor, since, conn.session)
-    agent = None if conn.actor.agent_id is None else conn.hub.agents.get(conn.actor.agent_id)
-    return {
-        "agent": agent.model_dump(mode="json") if agent else None,
-        "since": since,
-        "replayed_to": conn.session.last_seq,
-        "subscriptions": [s.pattern for s in conn.hub.messages.subscriptions(conn.actor.agent_id or "")],
-    }
-
-
-@handles("agent:heartbeat")
-async def heartbeat(conn: Connection, data: dict[str, Any]) -> dict[str, Any]:
-    agent = conn.hub.presence.heartbeat(conn.agent_id)
-    return {"status": agent.status.value}
-
-
-@handles("message:send")
-async def send(conn: Connection, data: dict[str, Any]) -> dict[str, Any]:
-    """One message, or `{"messages": [...]}` committed together. Acknowledged once durable."""
-    batch = "messages" in data
-    items = data["messages"] if batch else [data]
-    if not isinstance(items, list) or not items or len(items) > 1000:
-        raise InvalidField("messages must be a list of 1 to 1,000 messages", code="invalid_batch")
-    prepared = [conn.hub.messages.prepare(conn.actor, MessageCreate.model_validate(item)) for item in items]
-    stored = await conn.hub.messages.commit(prepared)
-    acks = [{"id": m.id, "seq": m.seq, "duplicate": m.duplicate} for m in stored]
-    return {"messages": acks} if batch else acks[0]
-
-
-@handles("message:ack")
-async def ack(conn: Connection, data: dict[str, Any]) -> dict[str, Any]:
-    seq = data.get("seq")
-    if not isinstance(seq, int) or isinstance(seq, bool):
-        raise InvalidField("seq must be an integer", code="invalid_seq")
-    return {"cursor": await conn.hub.messages.ack(conn.actor, seq)}
-
-
-@handles("message:read")
-async def read(conn: Connection, data: dict[str, Any]) -> dict[str, Any]:
-    message_id = data.get("message_id")
-    if not isinstance(message_id, str):
-        raise InvalidField("message_id must be a string", code="invalid_field")
-    message = await conn.hub.messages.mark_read(conn.actor, message_id)
-    return {"message": message.model_dump(mode="json")}
-
-
-def _pattern(data: dict[str, Any]) -> str:
-    pattern = data.get("channel")
-    if not isinstance(pattern, str):
-        raise InvalidField("channel must be a string", code="invalid_channel")
-    return f"{pattern}/*" if data.get("scope") is True and not pattern.endswith("*") else pattern
-
-
-@handles("channel:subscribe")
-async def subscribe(conn: Connection, data: dict[str, Any]) -> dict[str, Any]:
-    subscription = await conn.hub.messages.subscribe(conn.actor, _pattern(data))
-    return subscription.model_dump(mode="json")
-
-
-@handles("channel:unsubscribe")
-async def unsubscribe(conn: Connection, data: dict[str, Any]) -> dict[str, Any]:
-    pattern = _pattern(data)
-    return {"pattern": pattern, "removed": await conn.hub.messages.unsubscribe(conn.actor, pattern)}

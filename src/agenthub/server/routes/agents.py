@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Response, status
 
+from agenthub.errors import Conflict, InvalidField
 from agenthub.models import Agent, AgentUpdate, RegisterRequest, RegisterResponse, StatusUpdate
 from agenthub.server.deps import CurrentActor, HubDep, Limit
+from agenthub.server.ws import Connection, handles
 
 router = APIRouter(prefix="/api", tags=["agents"])
 
@@ -60,3 +64,33 @@ async def heartbeat(agent_id: str, actor: CurrentActor, hub: HubDep) -> Agent:
     """Keep an agent that has no WebSocket online (send at least every 10 s)."""
     hub.agents.check_may_change(actor, hub.agents.get(agent_id).id)
     return hub.presence.heartbeat(agent_id)
+
+
+@handles("agent:register")
+async def ws_register(conn: Connection, data: dict[str, Any]) -> dict[str, Any]:
+    """Start the stream: subscribe, replay from `since` (or the stored cursor), then go live."""
+    if conn.registered:
+        raise Conflict("this connection is already registered", code="already_registered")
+    since = data.get("since")
+    if since is not None and (not isinstance(since, int) or isinstance(since, bool) or since < 0):
+        raise InvalidField("since must be a seq (an integer, 0 or more)", code="invalid_seq")
+    subscriptions = data.get("subscriptions") or []
+    if not isinstance(subscriptions, list) or not all(isinstance(s, str) for s in subscriptions):
+        raise InvalidField("subscriptions must be a list of channel names", code="invalid_channel")
+    for pattern in subscriptions:
+        await conn.hub.messages.subscribe(conn.actor, pattern)
+    conn.registered = True
+    await conn.hub.messages.open_session(conn.actor, since, conn.session)
+    agent = None if conn.actor.agent_id is None else conn.hub.agents.get(conn.actor.agent_id)
+    return {
+        "agent": agent.model_dump(mode="json") if agent else None,
+        "since": since,
+        "replayed_to": conn.session.last_seq,
+        "subscriptions": [s.pattern for s in conn.hub.messages.subscriptions(conn.actor.agent_id or "")],
+    }
+
+
+@handles("agent:heartbeat")
+async def ws_heartbeat(conn: Connection, data: dict[str, Any]) -> dict[str, Any]:
+    agent = conn.hub.presence.heartbeat(conn.agent_id)
+    return {"status": agent.status.value}

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field
 
+from agenthub.errors import InvalidField
 from agenthub.models import Message, MessageBatch, MessageCreate
 from agenthub.server.deps import CurrentActor, HubDep, Limit
+from agenthub.server.ws import Connection, handles
 from agenthub.storage import MessageQuery
 
 router = APIRouter(prefix="/api", tags=["messages"])
@@ -111,3 +113,33 @@ async def search(
 ) -> list[Message]:
     """Full-text search over message titles and content, newest-last."""
     return await hub.messages.search(actor, q, limit)
+
+
+@handles("message:send")
+async def ws_send(conn: Connection, data: dict[str, Any]) -> dict[str, Any]:
+    """One message, or `{"messages": [...]}` committed together. Acknowledged once durable."""
+    batch = "messages" in data
+    items = data["messages"] if batch else [data]
+    if not isinstance(items, list) or not items or len(items) > 1000:
+        raise InvalidField("messages must be a list of 1 to 1,000 messages", code="invalid_batch")
+    prepared = [conn.hub.messages.prepare(conn.actor, MessageCreate.model_validate(item)) for item in items]
+    stored = await conn.hub.messages.commit(prepared)
+    acks = [{"id": m.id, "seq": m.seq, "duplicate": m.duplicate} for m in stored]
+    return {"messages": acks} if batch else acks[0]
+
+
+@handles("message:ack")
+async def ws_ack(conn: Connection, data: dict[str, Any]) -> dict[str, Any]:
+    seq = data.get("seq")
+    if not isinstance(seq, int) or isinstance(seq, bool):
+        raise InvalidField("seq must be an integer", code="invalid_seq")
+    return {"cursor": await conn.hub.messages.ack(conn.actor, seq)}
+
+
+@handles("message:read")
+async def ws_read(conn: Connection, data: dict[str, Any]) -> dict[str, Any]:
+    message_id = data.get("message_id")
+    if not isinstance(message_id, str):
+        raise InvalidField("message_id must be a string", code="invalid_field")
+    message = await conn.hub.messages.mark_read(conn.actor, message_id)
+    return {"message": message.model_dump(mode="json")}

@@ -1,0 +1,44 @@
+"""Shared vocabulary of the wire models: the base class and channel-name rules."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+CHANNEL_RE = re.compile(r"[a-z0-9][a-z0-9._/-]{0,127}")
+
+
+def check_channel(name: str) -> str:
+    """Validate a channel name: `[a-z0-9][a-z0-9._/-]{0,127}`."""
+    if not CHANNEL_RE.fullmatch(name):
+        raise ValueError(f"channel name {name!r} must match [a-z0-9][a-z0-9._/-]{{0,127}}")
+    return name
+
+
+def check_subscription(pattern: str) -> str:
+    """Validate a subscription: a channel name, a scope ending in `/*`, or `*` for every channel."""
+    if pattern == "*":
+        return pattern
+    check_channel(pattern.removesuffix("/*"))
+    return pattern
+
+
+def covers(pattern: str, channel: str) -> bool:
+    """Whether a subscription pattern covers a channel: exact, `scope/*` (any depth), or `*`."""
+    if pattern == "*":
+        return True
+    if pattern.endswith("/*"):
+        return channel.startswith(pattern[:-1])
+    return pattern == channel
+
+
+ChannelName = Annotated[str, AfterValidator(check_channel)]
+Name = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._@:-]*$")]
+
+
+class Wire(BaseModel):
+    """Base of every wire model: unknown fields are refused."""
+
+    model_config = ConfigDict(extra="forbid")
