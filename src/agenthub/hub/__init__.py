@@ -12,6 +12,7 @@ from agenthub.hub.auth import OPERATOR_ACTOR, Actor, ensure_hub_token
 from agenthub.hub.delivery import Router, Session
 from agenthub.hub.messages import Messages
 from agenthub.hub.presence import Presence
+from agenthub.hub.tasks import Tasks
 from agenthub.models import Agent, HubStatus
 from agenthub.settings import HubSettings
 from agenthub.storage import Storage
@@ -40,6 +41,7 @@ class Hub:
             offline_after=settings.offline_after,
             sweep=settings.presence_sweep_interval,
         )
+        self.tasks = Tasks(storage, self.agents, self.presence, self.router, settings)
         self.started_at = time.monotonic()
         self._maintenance: asyncio.Task[None] | None = None
 
@@ -48,6 +50,7 @@ class Hub:
         await self.agents.load()
         self.router.load(await self.storage.list_subscriptions())
         await self.presence.start()
+        await self.tasks.open()
         self._maintenance = asyncio.create_task(self._maintain())
 
     async def stop(self) -> None:
@@ -55,6 +58,7 @@ class Hub:
             self._maintenance.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._maintenance
+        await self.tasks.close()
         await self.presence.stop()
         await self.storage.close()
 

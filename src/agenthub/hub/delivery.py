@@ -18,10 +18,20 @@ import orjson
 from agenthub.models import Message, Subscription
 
 _STREAM_EXCLUDE = {"duplicate", "receipts"}
+STREAM_EVENT = "agenthub:event"
+"""Metadata key of a stream entry the hub itself stores for another feature (e.g. `task:assigned`): such an
+entry is sent as that event, with `metadata["data"]` as its data. Publishers cannot set this key."""
 
 
 def message_frame(message: Message) -> str:
-    """The `message:received` frame of a message, encoded once for every recipient."""
+    """The `message:received` frame of a message (or the event a hub stream entry stands for), encoded once."""
+    event = message.metadata.get(STREAM_EVENT) if message.sender_id is None else None
+    if isinstance(event, str):
+        return '{"type":%s,"seq":%d,"data":%s}' % (  # noqa: UP031 - fastest way to splice JSON
+            orjson.dumps(event).decode(),
+            message.seq,
+            orjson.dumps(message.metadata.get("data"), option=orjson.OPT_UTC_Z).decode(),
+        )
     return '{"type":"message:received","seq":%d,"data":%s}' % (  # noqa: UP031 - fastest way to splice JSON
         message.seq,
         message.model_dump_json(exclude=_STREAM_EXCLUDE),
@@ -171,6 +181,15 @@ class Router:
     def broadcast(self, frame: str) -> None:
         """A non-stream event for every live connection (presence)."""
         for session in list(self.all_sessions()):
+            session.push_event(frame)
+
+    def notify(self, agent_ids: Iterable[str | None], frame: str) -> None:
+        """A non-stream event for these agents' live connections and the operator's."""
+        for agent_id in set(agent_ids):
+            if agent_id is not None:
+                for session in self._sessions.get(agent_id, ()):
+                    session.push_event(frame)
+        for session in self._operators:
             session.push_event(frame)
 
     def waiter(self, agent_id: str) -> asyncio.Event:

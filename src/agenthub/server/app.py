@@ -11,7 +11,7 @@ from agenthub.hub import VERSION, Hub
 from agenthub.server import ws
 from agenthub.server.errors import install_error_handlers
 from agenthub.server.limits import BodyLimit
-from agenthub.server.routes import agents, channels, health, legacy, messages
+from agenthub.server.routes import agents, channels, health, legacy, messages, tasks
 from agenthub.settings import HubSettings
 from agenthub.storage import Storage, storage_for_url
 
@@ -37,7 +37,7 @@ def create_app(settings: HubSettings, storage: Storage | None = None) -> FastAPI
     )
     app.state.hub = hub
     install_error_handlers(app)
-    for module in (health, agents, messages, channels, legacy):
+    for module in (health, agents, messages, channels, tasks, legacy):
         app.include_router(module.router)
     app.include_router(ws.router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)

@@ -7,9 +7,10 @@ from pathlib import Path
 from agenthub.storage.sqlite_agents import SQLiteAgents
 from agenthub.storage.sqlite_engine import SQLiteEngine
 from agenthub.storage.sqlite_messages import SQLiteMessages
+from agenthub.storage.sqlite_tasks import SQLiteTasks
 
 
-class SQLiteStorage(SQLiteAgents, SQLiteMessages):
+class SQLiteStorage(SQLiteAgents, SQLiteMessages, SQLiteTasks):
     """One database file in WAL mode; each feature's rows live in their own `sqlite_<feature>` module."""
 
     def __init__(self, path: Path | str, *, synchronous: str = "full") -> None:
