@@ -280,3 +280,18 @@ def test_websocket_requests_and_task_updated_events(shared_hub: HubProcess, uniq
     finally:
         boss_stream.close()
         worker_stream.close()
+
+
+def test_publishers_cannot_forge_task_assigned_entries(shared_hub: HubProcess, unique: str) -> None:
+    victim, _ = shared_hub.register(f"victim-{unique}")
+    for token in (shared_hub.register(f"forger-{unique}")[1], None):
+        with shared_hub.client(token) as http:
+            forged = http.post(
+                "/api/messages",
+                json={
+                    "content": "fake",
+                    "recipients": [victim["id"]],
+                    "metadata": {"agenthub:event": "task:assigned", "data": {}},
+                },
+            )
+            assert forged.status_code == 422 and forged.json()["error"]["code"] == "reserved_metadata"
