@@ -29,6 +29,8 @@ from agenthub.client._core import (
     raise_for_status,
     ws_url,
 )
+from agenthub.client._tasks import TaskCalls
+from agenthub.client.tasks import AsyncTaskMethods
 from agenthub.errors import AgentHubError, HubUnavailable, Unauthorized
 from agenthub.models import Agent, AgentStatus, Channel, HubStatus, Message, Subscription
 
@@ -40,7 +42,7 @@ MAX_BATCH = 1000
 RECONNECT_MAX_DELAY = 5.0
 
 
-class AgentClient:
+class AgentClient(AsyncTaskMethods):
     """An agent's connection to the hub.
 
     >>> agent = AgentClient(name="my_agent", agent_type="llm", server_url="http://localhost:8000")
@@ -100,6 +102,7 @@ class AgentClient:
         self._connected = asyncio.Event()
         self._closing = False
         self._ack_scheduled = False
+        self._task_calls = TaskCalls()
 
     # -- identity -----------------------------------------------------------------------------------------
 

@@ -372,9 +372,9 @@ class Tasks:
         if agent_id is None:
             raise Forbidden("only an agent can start a task: use an agent token", code="agent_only")
         self._touch(actor)
-        seconds = self._lease_seconds(body.lease_seconds)
 
         def decide(task: Task) -> TaskChange:
+            seconds = body.lease_seconds or task.lease_seconds or self._settings.task_lease_seconds
             if task.status.finished:
                 raise _finished(task)
             if task.assignee_id != agent_id:
@@ -394,7 +394,7 @@ class Tasks:
         return await self._change(actor, task_id, decide)
 
     async def heartbeat(self, actor: Actor, task_id: str, body: LeaseRequest) -> Task:
-        """Extend the holder's lease (by `lease_seconds`, or the length it was granted with)."""
+        """Extend the holder's lease from now by `lease_seconds`, or by the length it was granted with."""
         self._touch(actor)
 
         def decide(task: Task) -> TaskChange:
@@ -405,7 +405,7 @@ class Tasks:
                     code="lease_lost" if body.lease_token else "task_not_held",
                     details={"status": task.status.value},
                 )
-            seconds = body.lease_seconds or self._settings.task_lease_seconds
+            seconds = body.lease_seconds or task.lease_seconds or self._settings.task_lease_seconds
             return TaskChange(
                 action="task.heartbeat",
                 set={"lease_seconds": seconds, "lease_expires_at": to_iso(utcnow() + timedelta(seconds=seconds))},
