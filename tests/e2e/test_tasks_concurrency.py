@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.e2e.taskhelp import claim, create, poll, task
 from tests.hubproc import HubProcess
@@ -76,6 +77,7 @@ def _completions_in_audit(data_dir: Path) -> Counter[str]:
     return Counter(row[0] for row in rows)
 
 
+@pytest.mark.timeout(400)  # thousands of durable writes: generous on a busy 2-core machine
 def test_workers_drain_thousands_of_tasks_each_exactly_once(hub: HubProcess) -> None:
     _, boss_token = hub.register("boss")
     tokens = [hub.register(f"worker-{i}")[1] for i in range(4)]
@@ -147,6 +149,7 @@ def test_worker_stopped_past_its_lease_cannot_complete(tmp_path: Path) -> None:
         hub.stop()
 
 
+@pytest.mark.timeout(400)  # thousands of durable writes: generous on a busy 2-core machine
 def test_hub_killed_mid_queue_loses_and_repeats_nothing(hub: HubProcess) -> None:
     _, boss_token = hub.register("boss")
     tokens = [hub.register(f"worker-{i}")[1] for i in range(3)]
