@@ -14,7 +14,6 @@ import asyncio
 import contextlib
 import logging
 import random
-import secrets
 import time
 import uuid
 from collections import defaultdict
@@ -25,9 +24,25 @@ from typing import Any
 from agenthub._time import now_iso, to_iso, utcnow
 from agenthub.errors import Conflict, Forbidden, InvalidField, NotFound
 from agenthub.hub.agents import Agents
-from agenthub.hub.auth import Actor, same_token
-from agenthub.hub.delivery import STREAM_EVENT, Router, event_frame
+from agenthub.hub.auth import Actor
+from agenthub.hub.delivery import Router, event_frame
 from agenthub.hub.presence import Presence
+from agenthub.hub.task_rules import (
+    AUTO,
+    NOTHING,
+    REAP_BATCH,
+    RELEASE,
+    announce,
+    check_holder,
+    check_owner,
+    finished,
+    lapse,
+    lease_cleared,
+    new_lease,
+    not_found,
+    public,
+    redistribute,
+)
 from agenthub.models import (
     AgentStatus,
     Assignment,
@@ -43,76 +58,11 @@ from agenthub.models import (
     TaskUpdate,
 )
 from agenthub.settings import HubSettings
-from agenthub.storage import Decide, NewMessage, NewTask, Storage, TaskChange, TaskOutcome, TaskQuery
+from agenthub.storage import Decide, NewTask, Storage, TaskChange, TaskOutcome, TaskQuery
 
 log = logging.getLogger(__name__)
 
-AUTO = "auto"
-LEASE_EXPIRED = "lease_expired"
-REAP_BATCH = 1000
 _EDITABLE = ("title", "description", "priority", "tags", "requirements", "depends_on", "max_attempts", "due_date")
-_NOTHING = TaskChange(action="")
-
-
-def public(task: Task) -> Task:
-    """The task as everyone but its lease holder sees it."""
-    return task if task.lease_token is None else task.model_copy(update={"lease_token": None})
-
-
-def _not_found(task_id: str) -> NotFound:
-    return NotFound(f"no task has id {task_id!r}", code="task_not_found")
-
-
-def _finished(task: Task) -> Conflict:
-    return Conflict(
-        f"the task is already {task.status.value}", code="task_finished", details={"status": task.status.value}
-    )
-
-
-def _check_holder(actor: Actor, task: Task, token: str | None) -> None:
-    """A presented lease token must be the current one; without one, only the assignee or the operator acts."""
-    if token is not None:
-        if task.lease_token is None or not same_token(token, task.lease_token):
-            raise Conflict(
-                "this lease is no longer valid: the task was taken back, reassigned or reclaimed",
-                code="lease_lost",
-                details={"status": task.status.value},
-            )
-        return
-    if not actor.is_operator and actor.agent_id != task.assignee_id:
-        raise Forbidden("only the task's assignee or the operator can do that", code="not_assignee")
-
-
-def _check_owner(actor: Actor, task: Task) -> None:
-    if not actor.is_operator and actor.agent_id != task.creator_id:
-        raise Forbidden("only the task's creator or the operator can do that", code="not_creator")
-
-
-def _lease(seconds: float) -> dict[str, Any]:
-    return {
-        "lease_token": secrets.token_urlsafe(24),
-        "lease_seconds": seconds,
-        "lease_expires_at": to_iso(utcnow() + timedelta(seconds=seconds)),
-    }
-
-
-_RELEASE: dict[str, Any] = {"assignee_id": None, "lease_token": None, "lease_seconds": None, "lease_expires_at": None}
-
-
-def _announce(task: Task) -> NewMessage:
-    """The durable `task:assigned` stream entry for the task's new assignee."""
-    assert task.assignee_id is not None
-    return NewMessage(
-        id=str(uuid.uuid4()),
-        sender_id=None,
-        content=f"Task assigned: {task.title}",
-        created_at=now_iso(),
-        recipients=[task.assignee_id],
-        task_id=task.id,
-        title=task.title,
-        message_type="system",
-        metadata={STREAM_EVENT: "task:assigned", "data": public(task).model_dump(mode="json")},
-    )
 
 
 class Tasks:
@@ -149,7 +99,7 @@ class Tasks:
     async def _change(self, actor: Actor, task_id: str, decide: Decide) -> Task:
         outcome = await self._storage.change_task(task_id, decide, actor.agent_id, self._on_commit)
         if outcome is None or outcome.task is None:
-            raise _not_found(task_id)
+            raise not_found(task_id)
         return outcome.task
 
     def _touch(self, actor: Actor) -> None:
@@ -187,10 +137,10 @@ class Tasks:
 
         def decide(task: Task) -> TaskChange:
             if task.status.finished:
-                raise _finished(task)
+                raise finished(task)
             if agent_id is not None and task.assignee_id == agent_id and task.status == TaskStatus.assigned:
-                return _NOTHING
-            values: dict[str, Any] = {**_RELEASE, "status": TaskStatus.assigned.value, "assignee_id": agent_id}
+                return NOTHING
+            values: dict[str, Any] = {**RELEASE, "status": TaskStatus.assigned.value, "assignee_id": agent_id}
             return TaskChange(
                 action="task.assigned",
                 set=values,
@@ -198,7 +148,7 @@ class Tasks:
                 close_assignment=AssignmentStatus.expired if task.assignee_id else None,
                 open_assignment=AssignmentStatus.assigned,
                 pick_assignee=pick,
-                announce=_announce,
+                announce=announce,
             )
 
         return decide
@@ -234,7 +184,7 @@ class Tasks:
     async def get(self, task_id: str) -> Task:
         task = await self._storage.get_task(task_id)
         if task is None:
-            raise _not_found(task_id)
+            raise not_found(task_id)
         return task
 
     async def query(self, query: TaskQuery) -> list[Task]:
@@ -264,7 +214,7 @@ class Tasks:
     async def graph(self, task_id: str) -> TaskGraph:
         found = await self._storage.task_graph(task_id)
         if found is None:
-            raise _not_found(task_id)
+            raise not_found(task_id)
         tasks, edges = found
         return TaskGraph(task_id=task_id, tasks=tasks, edges=edges)
 
@@ -283,9 +233,9 @@ class Tasks:
         if fields:
 
             def decide(current: Task) -> TaskChange:
-                _check_owner(actor, current)
+                check_owner(actor, current)
                 if current.status.finished:
-                    raise _finished(current)
+                    raise finished(current)
                 return TaskChange(action="task.updated", set=fields, details={"fields": sorted(fields)})
 
             task = public(await self._change(actor, task_id, decide))
@@ -310,34 +260,34 @@ class Tasks:
 
     async def delete(self, actor: Actor, task_id: str) -> None:
         def check(task: Task) -> TaskChange:
-            _check_owner(actor, task)
+            check_owner(actor, task)
             return TaskChange(action="task.deleted")
 
         if await self._storage.delete_task(task_id, check, actor.agent_id, self._on_commit) is None:
-            raise _not_found(task_id)
+            raise not_found(task_id)
 
     async def assign(self, actor: Actor, task_id: str, target: str) -> Task:
         """Assign to an agent id or name, or "auto"; the creator or the operator may (re)assign."""
         task = await self.get(task_id)
-        _check_owner(actor, task)
+        check_owner(actor, task)
         assign = self._assign_to(target, task.requirements)
 
         def decide(current: Task) -> TaskChange:
-            _check_owner(actor, current)
+            check_owner(actor, current)
             return assign(current)
 
         return public(await self._change(actor, task_id, decide))
 
     async def cancel(self, actor: Actor, task_id: str) -> Task:
         def decide(task: Task) -> TaskChange:
-            _check_owner(actor, task)
+            check_owner(actor, task)
             if task.status == TaskStatus.cancelled:
-                return _NOTHING
+                return NOTHING
             if task.status.finished:
-                raise _finished(task)
+                raise finished(task)
             return TaskChange(
                 action="task.cancelled",
-                set={"status": TaskStatus.cancelled.value, "completed_at": now_iso(), **_lease_cleared()},
+                set={"status": TaskStatus.cancelled.value, "completed_at": now_iso(), **lease_cleared()},
                 close_assignment=AssignmentStatus.failed,
             )
 
@@ -356,7 +306,7 @@ class Tasks:
         def decide(task: Task) -> TaskChange:
             return TaskChange(
                 action="task.claimed",
-                set={"status": TaskStatus.in_progress.value, "assignee_id": agent_id, **_lease(seconds)},
+                set={"status": TaskStatus.in_progress.value, "assignee_id": agent_id, **new_lease(seconds)},
                 details={"attempt": task.attempts + 1},
                 close_assignment=AssignmentStatus.expired if task.assignee_id else None,
                 open_assignment=AssignmentStatus.accepted,
@@ -376,18 +326,18 @@ class Tasks:
         def decide(task: Task) -> TaskChange:
             seconds = body.lease_seconds or task.lease_seconds or self._settings.task_lease_seconds
             if task.status.finished:
-                raise _finished(task)
+                raise finished(task)
             if task.assignee_id != agent_id:
                 raise Forbidden(
                     "only the task's assignee can start it: claim or be assigned first", code="not_assignee"
                 )
             if task.status == TaskStatus.in_progress:
-                _check_holder(actor, task, body.lease_token)
+                check_holder(actor, task, body.lease_token)
                 expires = to_iso(utcnow() + timedelta(seconds=seconds))
                 return TaskChange(action="task.heartbeat", set={"lease_seconds": seconds, "lease_expires_at": expires})
             return TaskChange(
                 action="task.started",
-                set={"status": TaskStatus.in_progress.value, **_lease(seconds)},
+                set={"status": TaskStatus.in_progress.value, **new_lease(seconds)},
                 accept_assignment=True,
             )
 
@@ -398,7 +348,7 @@ class Tasks:
         self._touch(actor)
 
         def decide(task: Task) -> TaskChange:
-            _check_holder(actor, task, body.lease_token)
+            check_holder(actor, task, body.lease_token)
             if task.status != TaskStatus.in_progress:
                 raise Conflict(
                     f"the task is {task.status.value}, not in progress: there is no lease to extend",
@@ -419,13 +369,13 @@ class Tasks:
 
         def decide(task: Task) -> TaskChange:
             if task.status == TaskStatus.completed:
-                _check_holder(actor, task, body.lease_token)
+                check_holder(actor, task, body.lease_token)
                 if task.result == body.result:
-                    return _NOTHING
-                raise _finished(task)
+                    return NOTHING
+                raise finished(task)
             if task.status.finished:
-                raise _finished(task)
-            _check_holder(actor, task, body.lease_token)
+                raise finished(task)
+            check_holder(actor, task, body.lease_token)
             if task.status == TaskStatus.pending and not actor.is_operator:
                 raise Conflict("nobody holds this task: claim it first", code="task_not_held")
             return TaskChange(
@@ -448,11 +398,11 @@ class Tasks:
 
         def decide(task: Task) -> TaskChange:
             if task.status == TaskStatus.failed and task.error == body.error:
-                _check_holder(actor, task, body.lease_token)
-                return _NOTHING
+                check_holder(actor, task, body.lease_token)
+                return NOTHING
             if task.status.finished:
-                raise _finished(task)
-            _check_holder(actor, task, body.lease_token)
+                raise finished(task)
+            check_holder(actor, task, body.lease_token)
             if task.status == TaskStatus.pending and not actor.is_operator:
                 raise Conflict("nobody holds this task: claim it first", code="task_not_held")
             attempts = task.attempts + 1
@@ -461,7 +411,7 @@ class Tasks:
                 return TaskChange(
                     action="task.retrying",
                     set={
-                        **_RELEASE,
+                        **RELEASE,
                         "status": TaskStatus.pending.value,
                         "attempts": attempts,
                         "error": body.error,
@@ -504,7 +454,7 @@ class Tasks:
         """One pass: take back lapsed leases, redistribute the tasks of agents offline past the grace period."""
         now = now_iso()
         lapsed = await self._storage.lapsed_leases(now, REAP_BATCH)
-        await asyncio.gather(*(self._storage.change_task(i, _lapse(now), None, self._on_commit) for i in lapsed))
+        await asyncio.gather(*(self._storage.change_task(i, lapse(now), None, self._on_commit) for i in lapsed))
         return len(lapsed) + await self._redistribute()
 
     async def _redistribute(self) -> int:
@@ -534,61 +484,7 @@ class Tasks:
             if task is None:
                 continue
             pick = self.candidates(task.requirements, exclude=agent_id)
-            outcome = await self._storage.change_task(task_id, _redistribute(agent_id, pick), None, self._on_commit)
+            outcome = await self._storage.change_task(task_id, redistribute(agent_id, pick), None, self._on_commit)
             moved += outcome is not None
         log.info("agent %s stayed offline: %d task(s) redistributed", agent_id, moved)
         return moved
-
-
-def _lease_cleared() -> dict[str, Any]:
-    return {"lease_token": None, "lease_seconds": None, "lease_expires_at": None}
-
-
-def _lost_attempt(task: Task, cause: str, now: str) -> dict[str, Any]:
-    """A holder went away: the task returns to the queue with attempts + 1, or fails once attempts run out."""
-    attempts = task.attempts + 1
-    if attempts >= task.max_attempts:
-        return {"status": TaskStatus.failed.value, "attempts": attempts, "error": cause, "completed_at": now}
-    return {**_RELEASE, "status": TaskStatus.pending.value, "attempts": attempts, "available_at": now}
-
-
-def _lapse(now: str) -> Decide:
-    def decide(task: Task) -> TaskChange:
-        expires = task.lease_expires_at
-        if task.status != TaskStatus.in_progress or expires is None or to_iso(expires) > now:
-            return _NOTHING  # renewed, finished or taken back since the reaper looked
-        values = _lost_attempt(task, LEASE_EXPIRED, now)
-        return TaskChange(
-            action="task.lease_expired",
-            set={**_lease_cleared(), **values},
-            details={"assignee_id": task.assignee_id, "attempts": values["attempts"], "status": values["status"]},
-            close_assignment=AssignmentStatus.expired,
-        )
-
-    return decide
-
-
-def _redistribute(agent_id: str, pick: list[str]) -> Decide:
-    def decide(task: Task) -> TaskChange:
-        if task.assignee_id != agent_id or task.status not in (TaskStatus.assigned, TaskStatus.in_progress):
-            return _NOTHING
-        details = {"from": agent_id, "reason": "assignee_offline"}
-        if task.status == TaskStatus.in_progress:
-            values = _lost_attempt(task, "assignee_offline", now_iso())
-            return TaskChange(
-                action="task.redistributed",
-                set={**_lease_cleared(), **values},
-                details=details,
-                close_assignment=AssignmentStatus.expired,
-            )
-        return TaskChange(
-            action="task.redistributed",
-            set={**_RELEASE, "status": TaskStatus.pending.value},
-            details=details,
-            close_assignment=AssignmentStatus.expired,
-            open_assignment=AssignmentStatus.assigned,
-            pick_assignee=pick,
-            announce=_announce,
-        )
-
-    return decide
