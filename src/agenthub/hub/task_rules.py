@@ -6,6 +6,7 @@ step. Nothing here does I/O.
 
 from __future__ import annotations
 
+import random
 import secrets
 import uuid
 from datetime import timedelta
@@ -83,6 +84,11 @@ def announce(task: Task) -> NewMessage:
         message_type="system",
         metadata={STREAM_EVENT: "task:assigned", "data": public(task).model_dump(mode="json")},
     )
+
+
+def backoff(attempts: int, base: float, cap: float) -> float:
+    """Exponential backoff with jitter: `base * 2^(attempts-1)`, at most `cap`, times a random factor in [0.5, 1]."""
+    return min(cap, base * float(2 ** min(attempts - 1, 30))) * random.uniform(0.5, 1.0)
 
 
 def lease_cleared() -> dict[str, Any]:

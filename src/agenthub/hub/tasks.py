@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 import time
 import uuid
 from collections import defaultdict
@@ -33,6 +32,7 @@ from agenthub.hub.task_rules import (
     REAP_BATCH,
     RELEASE,
     announce,
+    backoff,
     check_holder,
     check_owner,
     finished,
@@ -407,7 +407,7 @@ class Tasks:
                 raise Conflict("nobody holds this task: claim it first", code="task_not_held")
             attempts = task.attempts + 1
             if body.retry and attempts < task.max_attempts:
-                delay = self.backoff(attempts)
+                delay = backoff(attempts, self._settings.task_retry_base_seconds, self._settings.task_retry_max_seconds)
                 return TaskChange(
                     action="task.retrying",
                     set={
@@ -434,11 +434,6 @@ class Tasks:
             )
 
         return public(await self._change(actor, task_id, decide))
-
-    def backoff(self, attempts: int) -> float:
-        """Exponential backoff with jitter: base * 2^(attempts-1), capped, times a random factor in [0.5, 1]."""
-        base = self._settings.task_retry_base_seconds * float(2 ** min(attempts - 1, 30))
-        return min(self._settings.task_retry_max_seconds, base) * random.uniform(0.5, 1.0)
 
     # -- the reaper ------------------------------------------------------------------------------------
 
