@@ -54,13 +54,13 @@ def test_heartbeat_keeps_the_lease(quick_hub: HubProcess, unique: str) -> None:
     _, token = quick_hub.register(f"worker-{unique}")
     with quick_hub.client(token) as http:
         created = create(http, tags=[unique])
-        claimed = claim(http, [unique], lease_seconds=0.6)
+        claimed = claim(http, [unique], lease_seconds=1.2)
         assert claimed is not None
-        deadline = time.monotonic() + 2.0
-        while time.monotonic() < deadline:  # three lease lengths, kept alive by heartbeats
+        deadline = time.monotonic() + 3.0
+        while time.monotonic() < deadline:  # two and a half lease lengths, kept alive by heartbeats
             beat = http.post(f"/api/tasks/{created['id']}/heartbeat", json={"lease_token": claimed["lease_token"]})
-            assert beat.status_code == 200 and beat.json()["lease_seconds"] == 0.6
-            time.sleep(0.15)  # the worker's heartbeat cadence
+            assert beat.status_code == 200 and beat.json()["lease_seconds"] == 1.2
+            time.sleep(0.2)  # the worker's heartbeat cadence
         assert task(http, created["id"])["status"] == "in_progress"
 
 

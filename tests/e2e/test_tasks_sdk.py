@@ -70,10 +70,10 @@ def test_run_worker_completes_fails_and_heartbeats(shared_hub: HubProcess, uniqu
             if task.title == "broken":
                 raise ValueError("cannot do this one")
             if task.title == "slow":
-                await asyncio.sleep(2.5)  # longer than the lease: only heartbeats keep it
+                await asyncio.sleep(3.0)  # longer than the lease: only heartbeats keep it
             return {"done": task.title}
 
-        handled = await worker.run_worker(handle, tags=[unique], concurrency=3, lease_seconds=0.9, stop_when_idle=True)
+        handled = await worker.run_worker(handle, tags=[unique], concurrency=3, lease_seconds=1.2, stop_when_idle=True)
         tasks = await boss.list_tasks(tag=unique)
         assert (await boss.get_task(slow.id)).attempts == 0
         await worker.close()
