@@ -196,7 +196,7 @@ class Calls:
 
     @staticmethod
     def channels() -> Call[list[Channel]]:
-        return Call("GET", "/api/channels", _list(Channel))
+        return Call("GET", "/api/channels", _list(Channel), params={"limit": 1000})
 
     @staticmethod
     def subscribe(channel: str) -> Call[Subscription]:

@@ -139,6 +139,7 @@ class SQLiteEngine:
         self.synchronous = synchronous
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._writer: threading.Thread | None = None
+        self._reader_count = readers
         self._readers = ThreadPoolExecutor(max_workers=readers, thread_name_prefix="agenthub-sqlite-read")
         self._local = threading.local()
         self._reader_conns: list[sqlite3.Connection] = []
@@ -148,6 +149,8 @@ class SQLiteEngine:
     def start(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._loop = asyncio.get_running_loop()
+        self._readers = ThreadPoolExecutor(max_workers=self._reader_count, thread_name_prefix="agenthub-sqlite-read")
+        self._local = threading.local()
         conn = connect(self.path, self.synchronous, WriterConnection)
         assert isinstance(conn, WriterConnection)
         apply_migrations(conn)
