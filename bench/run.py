@@ -270,7 +270,7 @@ class Bench:
             "redis_tasks",
             "tasks/s",
             [pid],
-            lambda: len(sum(w.in_processes(w.redis_task_workers, jobs), [])) / self.duration,
+            lambda: sum(map(len, w.in_processes(w.redis_task_workers, jobs))) / self.duration,
         )
         cas_jobs = [(port, 4, self.duration) for _ in range(2)]
         self.measured(
