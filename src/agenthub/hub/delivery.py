@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict, deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import orjson
 
@@ -183,14 +183,15 @@ class Router:
         for session in list(self.all_sessions()):
             session.push_event(frame)
 
-    def notify(self, agent_ids: Iterable[str | None], frame: str) -> None:
-        """A non-stream event for these agents' live connections and the operator's."""
-        for agent_id in set(agent_ids):
-            if agent_id is not None:
-                for session in self._sessions.get(agent_id, ()):
-                    session.push_event(frame)
-        for session in self._operators:
-            session.push_event(frame)
+    def notify(self, agent_ids: Iterable[str | None], frame: Callable[[], str]) -> None:
+        """A non-stream event for these agents' live connections and the operator's; the frame is only
+        made when somebody is listening."""
+        sessions = [s for agent_id in set(agent_ids) if agent_id is not None for s in self._sessions.get(agent_id, ())]
+        sessions += self._operators
+        if sessions:
+            encoded = frame()
+            for session in sessions:
+                session.push_event(encoded)
 
     def waiter(self, agent_id: str) -> asyncio.Event:
         """An event set the next time something is delivered to the agent (for long polls)."""

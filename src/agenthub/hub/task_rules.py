@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import random
 import secrets
-import uuid
 from datetime import timedelta
 from typing import Any
 
+from agenthub._ids import new_id
 from agenthub._time import now_iso, to_iso, utcnow
 from agenthub.errors import Conflict, Forbidden, NotFound
 from agenthub.hub.auth import Actor, same_token
@@ -74,7 +74,7 @@ def announce(task: Task) -> NewMessage:
     """The durable `task:assigned` stream entry for the task's new assignee."""
     assert task.assignee_id is not None
     return NewMessage(
-        id=str(uuid.uuid4()),
+        id=new_id(),
         sender_id=None,
         content=f"Task assigned: {task.title}",
         created_at=now_iso(),

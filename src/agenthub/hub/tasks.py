@@ -14,12 +14,13 @@ import asyncio
 import contextlib
 import logging
 import time
-import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
+from agenthub._ids import new_id
 from agenthub._time import now_iso, to_iso, utcnow
 from agenthub.errors import Conflict, Forbidden, InvalidField, NotFound
 from agenthub.hub.agents import Agents
@@ -62,6 +63,7 @@ from agenthub.storage import Decide, NewTask, Storage, TaskChange, TaskOutcome, 
 
 log = logging.getLogger(__name__)
 
+TOUCH_EVERY = 1.0
 _EDITABLE = ("title", "description", "priority", "tags", "requirements", "depends_on", "max_attempts", "due_date")
 
 
@@ -75,6 +77,7 @@ class Tasks:
         self._router = router
         self._settings = settings
         self._offline_since: dict[str, float] = {}  # assignee id -> monotonic time it was first seen offline
+        self._touched: dict[str, float] = {}  # agent id -> monotonic time its task work last counted as a heartbeat
         self._reaper: asyncio.Task[None] | None = None
 
     async def open(self) -> None:
@@ -93,8 +96,7 @@ class Tasks:
         if outcome.messages:
             self._router.deliver(outcome.messages)
         for task, previous in outcome.changed:
-            frame = event_frame("task:updated", public(task).model_dump(mode="json"))
-            self._router.notify((task.creator_id, task.assignee_id, previous), frame)
+            self._router.notify((task.creator_id, task.assignee_id, previous), partial(_updated_frame, task))
 
     async def _change(self, actor: Actor, task_id: str, decide: Decide) -> Task:
         outcome = await self._storage.change_task(task_id, decide, actor.agent_id, self._on_commit)
@@ -103,9 +105,15 @@ class Tasks:
         return outcome.task
 
     def _touch(self, actor: Actor) -> None:
-        """Working on a task is a sign of life: it keeps an agent without a WebSocket online."""
-        if actor.agent_id is not None and self._agents.exists(actor.agent_id):
-            self._presence.heartbeat(actor.agent_id)
+        """Working on a task is a sign of life: it keeps an agent without a WebSocket online (noted at most
+        once a second per agent, so a busy worker costs presence nothing)."""
+        agent_id = actor.agent_id
+        if agent_id is None or not self._agents.exists(agent_id):
+            return
+        clock = time.monotonic()
+        if clock - self._touched.get(agent_id, -TOUCH_EVERY) >= TOUCH_EVERY:
+            self._touched[agent_id] = clock
+            self._presence.heartbeat(agent_id)
 
     def _lease_seconds(self, given: float | None) -> float:
         return given if given is not None else self._settings.task_lease_seconds
@@ -164,7 +172,7 @@ class Tasks:
             with contextlib.suppress(Conflict):  # nobody capable is online: the task waits in the queue
                 decide = self._assign_to(body.assign_to, body.requirements)
         new = NewTask(
-            id=str(uuid.uuid4()),
+            id=new_id(),
             creator_id=actor.agent_id,
             title=body.title,
             description=body.description,
@@ -483,3 +491,7 @@ class Tasks:
             moved += outcome is not None
         log.info("agent %s stayed offline: %d task(s) redistributed", agent_id, moved)
         return moved
+
+
+def _updated_frame(task: Task) -> str:
+    return event_frame("task:updated", public(task).model_dump(mode="json"))

@@ -8,12 +8,12 @@ claim atomic and a stale lease token harmless.
 from __future__ import annotations
 
 import sqlite3
-import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import orjson
 
+from agenthub._ids import new_id
 from agenthub._time import from_iso, now_iso, parse_iso
 from agenthub.errors import InvalidField
 from agenthub.models import Assignment, AssignmentStatus, Task, TaskEdge, TaskStatus
@@ -188,6 +188,17 @@ def _pick(conn: sqlite3.Connection, candidates: Sequence[str], task_id: str) -> 
     return min(candidates, key=lambda agent_id: (counts.get(agent_id, 0), order[agent_id]))
 
 
+_TIMES = {"lease_expires_at", "available_at", "due_date", "completed_at", "updated_at"}
+
+
+def _updated(before: Task, values: dict[str, Any]) -> Task:
+    """The task after `values` were written, without reading it back."""
+    update: dict[str, Any] = {key: from_iso(value) if key in _TIMES else value for key, value in values.items()}
+    if "status" in values:
+        update["status"] = TaskStatus(values["status"])
+    return before.model_copy(update=update)
+
+
 def _apply(conn: sqlite3.Connection, before: Task, change: TaskChange, actor_id: str | None, out: TaskOutcome) -> Task:
     if not change.action:
         return before
@@ -219,11 +230,11 @@ def _apply(conn: sqlite3.Connection, before: Task, change: TaskChange, actor_id:
     if open_assignment is not None and assignee is not None:
         conn.execute(
             "INSERT INTO task_assignments (id, task_id, agent_id, status, assigned_at) VALUES (?, ?, ?, ?, ?)",
-            (str(uuid.uuid4()), before.id, assignee, open_assignment.value, now),
+            (new_id(), before.id, assignee, open_assignment.value, now),
         )
     dependency_failed = "depends_on" in change.set and _set_deps(conn, before.id, change.set["depends_on"])
     audit(conn, actor_id, change.action, "task", before.id, details)
-    after = _select(conn, before.id)
+    after = _select(conn, before.id) if "depends_on" in change.set else _updated(before, values)
     assert after is not None
     if dependency_failed and not after.status.finished:
         return _fail(conn, after, "", actor_id, now, out)
@@ -384,7 +395,8 @@ class SQLiteTasks:
             if row is None:
                 return None
             out = TaskOutcome(task=None)
-            out.task = _apply(conn, task_from_row(row), decide(task_from_row(row)), agent_id, out)
+            task = task_from_row(row)
+            out.task = _apply(conn, task, decide(task), agent_id, out)
             return out
 
         return await self._engine.write(op, _skip_none(on_commit))
