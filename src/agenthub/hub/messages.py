@@ -168,7 +168,8 @@ class Messages:
 
     async def open_session(self, actor: Actor, since: int | None, session: Session | None = None) -> Session:
         """Attach a live session and replay what it missed; it is live, with no gap, when this returns."""
-        session = session or Session(actor.agent_id, self._settings.send_buffer_frames)
+        if session is None:
+            session = Session(actor.agent_id, self._settings.send_buffer_frames)
         self._router.attach(session)
         try:
             if actor.agent_id is None:

@@ -53,6 +53,11 @@ def _frame(kind: str, request_id: Any, key: str, value: Any) -> str:
     return orjson.dumps(body, option=orjson.OPT_UTC_Z).decode()
 
 
+def _error(error: AgentHubError) -> dict[str, Any]:
+    """An error frame's body: the HTTP error body plus the status, so clients rebuild the same error class."""
+    return {**error.to_body()["error"], "status": error.status}
+
+
 class Connection:
     def __init__(self, websocket: WebSocket, hub: Hub, actor: Actor) -> None:
         self.websocket = websocket
@@ -72,7 +77,7 @@ class Connection:
         return self.actor.agent_id
 
     def send_error(self, request_id: Any, error: AgentHubError) -> None:
-        self.session.push_event(_frame("error", request_id, "error", error.to_body()["error"]))
+        self.session.push_event(_frame("error", request_id, "error", _error(error)))
 
     async def run(self) -> None:
         if self.actor.agent_id is not None:
@@ -177,7 +182,7 @@ async def agent_socket(websocket: WebSocket, agent_id: str) -> None:
         if actor.agent_id is not None and agent_id not in (actor.agent_id, actor.name):
             raise Forbidden("this token belongs to another agent", code="not_yourself")
     except AgentHubError as exc:
-        await websocket.send_text(_frame("error", None, "error", exc.to_body()["error"]))
+        await websocket.send_text(_frame("error", None, "error", _error(exc)))
         await websocket.close(code=POLICY_CLOSE, reason=exc.code)
         return
     with contextlib.suppress(WebSocketDisconnect):
