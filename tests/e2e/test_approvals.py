@@ -77,6 +77,8 @@ def test_operator_decides_and_unknown_ids(shared_hub: HubProcess, unique: str) -
         assert op.post("/api/approvals/nope/approve").status_code == 404
         assert op.get("/api/approvals/nope").status_code == 404
         assert asker.post("/api/approvals", json={"action": ""}).status_code == 422
+        huge = asker.post("/api/approvals", json={"action": "x", "details": {"n": 2**70}})
+        assert (huge.status_code, huge.json()["error"]["code"]) == (422, "invalid_details")
 
 
 async def test_a_request_lapses_to_expired(shared_hub: HubProcess, unique: str) -> None:

@@ -103,6 +103,10 @@ def test_value_size_limit_and_bad_input(shared_hub: HubProcess, unique: str) -> 
         assert http.post("/api/memory", json={"key": "", "value": 1}).status_code == 422
         assert http.post("/api/memory", json={"key": f"{unique}/k", "value": 1, "ttl_seconds": -1}).status_code == 422
         assert http.post("/api/memory", json={"key": f"{unique}/k"}).status_code == 422
+        huge = http.post("/api/memory", json={"key": f"{unique}/k", "value": 2**70})  # valid JSON, not storable
+        assert huge.status_code == 422
+        assert huge.json()["error"]["code"] == "invalid_value"
+        assert http.get(f"/api/memory/history/{unique}/k").status_code == 404
 
 
 def test_access_control_for_read_and_write(shared_hub: HubProcess, unique: str) -> None:
@@ -135,6 +139,11 @@ def test_access_control_for_read_and_write(shared_hub: HubProcess, unique: str) 
         assert stored["created_by"] == owner["id"]
         assert stored["updated_by"] == owner["id"]
         assert stored["access_control"] == acl
+        assert http.delete(f"/api/memory/key/{key}").status_code == 204
+    with shared_hub.client(stranger_token) as http:  # a deleted key's history stays as private as the key was
+        assert http.get(f"/api/memory/history/{key}").status_code == 403
+    with shared_hub.client(reader_token) as http:
+        assert [v["value"] for v in http.get(f"/api/memory/history/{key}").json()] == ["s", "r", "o", None]
 
 
 def _wait_for(check: Any, timeout: float = 15.0) -> Any:

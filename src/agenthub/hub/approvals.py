@@ -11,8 +11,10 @@ import uuid
 from collections import defaultdict
 from datetime import timedelta
 
+import orjson
+
 from agenthub._time import now_iso, to_iso, utcnow
-from agenthub.errors import Conflict, Forbidden, NotFound
+from agenthub.errors import Conflict, Forbidden, InvalidField, NotFound
 from agenthub.hub.auth import Actor
 from agenthub.hub.delivery import Router, event_frame
 from agenthub.models import Approval, ApprovalRequest, ApprovalStatus
@@ -30,6 +32,10 @@ class Approvals:
         self._waiters: dict[str, set[asyncio.Event]] = defaultdict(set)
 
     async def request(self, actor: Actor, body: ApprovalRequest) -> Approval:
+        try:
+            orjson.dumps(body.details)
+        except orjson.JSONEncodeError as exc:  # e.g. an integer beyond 64 bits
+            raise InvalidField(f"details cannot be stored as JSON: {exc}", code="invalid_details") from None
         now = utcnow()
         new = NewApproval(
             id=str(uuid.uuid4()),

@@ -13,10 +13,10 @@ from datetime import timedelta
 import orjson
 
 from agenthub._time import now_iso, to_iso, utcnow
-from agenthub.errors import Conflict, Forbidden, NotFound, TooLarge
+from agenthub.errors import Conflict, Forbidden, InvalidField, NotFound, TooLarge
 from agenthub.hub.auth import Actor
 from agenthub.hub.delivery import Session, event_frame
-from agenthub.models import Memory, MemoryEvent, MemoryUpdate, MemoryVersion, WatchStarted
+from agenthub.models import AccessControl, Memory, MemoryEvent, MemoryUpdate, MemoryVersion, WatchStarted
 from agenthub.storage import MemoryWrite, Storage
 
 WATCH_SNAPSHOT = 1000
@@ -24,9 +24,13 @@ WATCH_SNAPSHOT = 1000
 
 def may(actor: Actor, memory: Memory, access: str) -> bool:
     """Whether the actor may `read` or `write` the key: the operator and the creator always may."""
-    if actor.is_operator or memory.created_by == actor.agent_id or memory.access_control is None:
+    return may_access(actor, memory.created_by, memory.access_control, access)
+
+
+def may_access(actor: Actor, created_by: str | None, acl: AccessControl | None, access: str) -> bool:
+    if actor.is_operator or created_by == actor.agent_id or acl is None:
         return True
-    allowed: list[str] = getattr(memory.access_control, access)
+    allowed: list[str] = getattr(acl, access)
     return "*" in allowed or actor.agent_id in allowed or actor.name in allowed
 
 
@@ -60,19 +64,22 @@ class SharedMemory:
         return [m for m in await self._storage.list_memory(prefix, now_iso(), limit) if may(actor, m, "read")]
 
     async def history(self, actor: Actor, key: str, limit: int) -> list[MemoryVersion]:
-        current = await self._storage.get_memory(key, now_iso())
-        if current is not None:
-            self._readable(actor, current, key)
-        versions = await self._storage.memory_history(key, limit)
-        if not versions:
+        """Readable as the key was at its newest version (so a deleted key's history stays as private)."""
+        access = await self._storage.memory_access(key)
+        if access is None:
             raise _not_found(key)
-        return versions
+        if not may_access(actor, *access, "read"):
+            raise Forbidden(f"{actor.name} may not read memory key {key!r}", code="memory_read_denied")
+        return await self._storage.memory_history(key, limit)
 
     # -- writes ------------------------------------------------------------------------------------------
 
     async def set(self, actor: Actor, key: str, update: MemoryUpdate, memory_id: str | None = None) -> Memory:
         """Create or update `key` (with `memory_id`: only that existing entry)."""
-        value = orjson.dumps(update.value).decode()
+        try:
+            value = orjson.dumps(update.value).decode()
+        except orjson.JSONEncodeError as exc:  # e.g. an integer beyond 64 bits
+            raise InvalidField(f"value cannot be stored as JSON: {exc}", code="invalid_value") from None
         if len(value) > self._max_value_bytes // 4 and len(value.encode()) > self._max_value_bytes:
             raise TooLarge(
                 f"a memory value is limited to {self._max_value_bytes} bytes as JSON", code="value_too_large"

@@ -260,6 +260,9 @@ class MemoryStore(Protocol):
     async def memory_history(self, key: str, limit: int) -> list[MemoryVersion]:
         """The key's last `limit` versions, oldest first."""
 
+    async def memory_access(self, key: str) -> tuple[str | None, AccessControl | None] | None:
+        """(creator, access control) as of the key's newest version, even if deleted; None if it never existed."""
+
 
 class LockStore(Protocol):
     async def acquire_lock(self, new: NewLock, guard: LockGuard) -> Lock:

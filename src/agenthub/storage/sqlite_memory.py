@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from agenthub._time import from_iso, parse_iso
+from agenthub._time import from_iso, parse_iso, to_iso
 from agenthub.models import AccessControl, Memory, MemoryChange, MemoryEvent, MemoryVersion
 from agenthub.storage.base import MemoryGuard, MemoryWrite, OnMemoryCommit
 from agenthub.storage.sqlite_audit import audit
@@ -40,19 +40,42 @@ def _live_row(conn: sqlite3.Connection, key: str, now: str) -> Memory | None:
 
 
 def _history(
-    conn: sqlite3.Connection,
-    key: str,
-    version: int,
-    memory_id: str,
-    change: MemoryChange,
-    value: str | None,
-    actor: str | None,
-    at: str,
+    conn: sqlite3.Connection, memory: Memory, version: int, change: MemoryChange, actor: str | None, at: str
 ) -> None:
+    """Record the delete or expiry of an entry as a version of its own (no value)."""
+    acl = memory.access_control
     conn.execute(
-        "INSERT INTO memory_history (key, version, memory_id, change, value, actor_id, at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (key, version, memory_id, change.value, value, actor, at),
+        "INSERT INTO memory_history (key, version, memory_id, change, value, actor_id, at, created_by, access_control)"
+        " VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?)",
+        (
+            memory.key,
+            version,
+            memory.id,
+            change.value,
+            actor,
+            at,
+            memory.created_by,
+            acl.model_dump_json() if acl is not None else None,
+        ),
+    )
+
+
+def _history_set(conn: sqlite3.Connection, stored: Memory, value: str) -> None:
+    """Record a write as the version it made, with the value written."""
+    acl = stored.access_control
+    conn.execute(
+        "INSERT INTO memory_history (key, version, memory_id, change, value, actor_id, at, created_by, access_control)"
+        " VALUES (?, ?, ?, 'set', ?, ?, ?, ?, ?)",
+        (
+            stored.key,
+            stored.version,
+            stored.id,
+            value,
+            stored.updated_by,
+            to_iso(stored.updated_at),
+            stored.created_by,
+            acl.model_dump_json() if acl is not None else None,
+        ),
     )
 
 
@@ -61,13 +84,13 @@ def _expire(conn: sqlite3.Connection, now: str, key: str | None = None) -> list[
     where = "expires_at IS NOT NULL AND expires_at <= ?" + (" AND key = ?" if key is not None else "")
     params: tuple[str, ...] = (now, key) if key is not None else (now,)
     events = []
-    for memory_id, name, version in conn.execute(
-        f"SELECT id, key, version FROM memory WHERE {where} ORDER BY expires_at", params
-    ).fetchall():
-        conn.execute("DELETE FROM memory WHERE id = ?", (memory_id,))
-        _history(conn, name, version + 1, memory_id, MemoryChange.expired, None, None, now)
-        audit(conn, None, "memory.expired", "memory", name, {"id": memory_id, "version": version + 1})
-        events.append(MemoryEvent(key=name, version=version + 1, change=MemoryChange.expired, memory=None))
+    rows = conn.execute(f"SELECT {MEMORY_COLUMNS} FROM memory WHERE {where} ORDER BY expires_at", params).fetchall()
+    for memory in map(memory_from_row, rows):
+        version = memory.version + 1
+        conn.execute("DELETE FROM memory WHERE id = ?", (memory.id,))
+        _history(conn, memory, version, MemoryChange.expired, None, now)
+        audit(conn, None, "memory.expired", "memory", memory.key, {"id": memory.id, "version": version})
+        events.append(MemoryEvent(key=memory.key, version=version, change=MemoryChange.expired, memory=None))
     return events
 
 
@@ -107,7 +130,6 @@ def _put(conn: sqlite3.Connection, write: MemoryWrite, guard: MemoryGuard) -> tu
             " access_control = COALESCE(?, access_control) WHERE id = ?",
             (write.value, version, write.actor_id, write.at, write.expires_at, acl_text, memory_id),
         )
-    _history(conn, write.key, version, memory_id, MemoryChange.set, write.value, write.actor_id, write.at)
     details: dict[str, Any] = {"id": memory_id, "version": version}
     if write.expires_at is not None:
         details["expires_at"] = write.expires_at
@@ -116,6 +138,7 @@ def _put(conn: sqlite3.Connection, write: MemoryWrite, guard: MemoryGuard) -> tu
     audit(conn, write.actor_id, "memory.set", "memory", write.key, details)
     stored = _live_row(conn, write.key, write.at)
     assert stored is not None
+    _history_set(conn, stored, write.value)
     events.append(MemoryEvent(key=write.key, version=version, change=MemoryChange.set, memory=stored))
     return stored, events
 
@@ -130,7 +153,7 @@ def _delete(
         return None, events
     version = current.version + 1
     conn.execute("DELETE FROM memory WHERE id = ?", (current.id,))
-    _history(conn, key, version, current.id, MemoryChange.deleted, None, actor_id, at)
+    _history(conn, current, version, MemoryChange.deleted, actor_id, at)
     audit(conn, actor_id, "memory.deleted", "memory", key, {"id": current.id, "version": version})
     event = MemoryEvent(key=key, version=version, change=MemoryChange.deleted, memory=None)
     events.append(event)
@@ -188,6 +211,16 @@ class SQLiteMemory:
         def op(conn: sqlite3.Connection) -> list[Memory]:
             rows = conn.execute(sql, (prefix, prefix + "\U0010ffff", now, limit)).fetchall()
             return [memory_from_row(row) for row in rows]
+
+        return await self._engine.read(op)
+
+    async def memory_access(self, key: str) -> tuple[str | None, AccessControl | None] | None:
+        def op(conn: sqlite3.Connection) -> tuple[str | None, AccessControl | None] | None:
+            sql = "SELECT created_by, access_control FROM memory_history WHERE key = ? ORDER BY version DESC LIMIT 1"
+            row = conn.execute(sql, (key,)).fetchone()
+            if row is None:
+                return None
+            return row[0], AccessControl.model_construct(**orjson.loads(row[1])) if row[1] is not None else None
 
         return await self._engine.read(op)
 

@@ -1,4 +1,6 @@
 -- Shared memory: one row per live key, and every version a key ever had (oldest first by version).
+-- A history row keeps the key's creator and access control at that version, so the history of a
+-- deleted key stays as private as the key was.
 
 CREATE TABLE memory (
     id TEXT PRIMARY KEY,
@@ -22,5 +24,7 @@ CREATE TABLE memory_history (
     value TEXT,
     actor_id TEXT,
     at TEXT NOT NULL,
+    created_by TEXT,
+    access_control TEXT,
     PRIMARY KEY (key, version)
 ) WITHOUT ROWID;
