@@ -59,7 +59,7 @@ def test_listing_renew_release_and_holder_only(shared_hub: HubProcess, unique: s
     with shared_hub.client(holder_token) as a, shared_hub.client(other_token) as b, shared_hub.client() as op:
         lock = a.post("/api/locks", json={"resource": resource, "intent": "add /health", "ttl_seconds": 60}).json()
         assert (lock["holder_id"], lock["holder_name"], lock["mode"]) == (holder["id"], holder["name"], "exclusive")
-        listed = [item for item in a.get("/api/locks").json() if item["id"] == lock["id"]]
+        listed = [item for item in a.get("/api/locks", params={"limit": 1000}).json() if item["id"] == lock["id"]]
         assert listed == [lock]
         assert [item["id"] for item in a.get("/api/locks", params={"resource": f"{unique}/backend/*"}).json()] == [
             lock["id"]
@@ -92,7 +92,7 @@ def test_a_lapsed_lock_is_free(shared_hub: HubProcess, unique: str) -> None:
         assert taken.status_code == 201
         assert time.monotonic() - started < 10
         assert a.post(f"/api/locks/{short['id']}/renew").status_code == 409
-        assert short["id"] not in [item["id"] for item in a.get("/api/locks").json()]
+        assert short["id"] not in [item["id"] for item in a.get("/api/locks", params={"limit": 1000}).json()]
 
 
 async def test_blocking_acquire_is_woken_by_release(shared_hub: HubProcess, unique: str) -> None:
@@ -132,6 +132,6 @@ def test_deleting_an_agent_frees_its_locks_and_hung_agents(shared_hub: HubProces
         assert hung[gone["id"]]["tasks"] == 0
         assert f"live-{unique}" not in [h["agent"]["name"] for h in hung.values()]  # heartbeating: not hung
         assert op.delete(f"/api/agents/{gone['id']}").status_code == 204
-        assert lock["id"] not in [item["id"] for item in op.get("/api/locks").json()]
+        assert lock["id"] not in [item["id"] for item in op.get("/api/locks", params={"limit": 1000}).json()]
         assert live.post("/api/locks", json={"resource": resource}).status_code == 201
         assert gone["id"] not in [h["agent"]["id"] for h in op.get("/api/agents/hung").json()]

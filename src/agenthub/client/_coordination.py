@@ -98,8 +98,8 @@ class CoordinationCalls:
         return Call("DELETE", f"/api/locks/{path_part(lock_id)}", _none)
 
     @staticmethod
-    def list_locks(resource: str | None = None) -> Call[list[Lock]]:
-        return Call("GET", "/api/locks", _list(Lock), params=_clean(resource=resource))
+    def list_locks(resource: str | None = None, limit: int = 1000) -> Call[list[Lock]]:
+        return Call("GET", "/api/locks", _list(Lock), params=_clean(resource=resource) | {"limit": limit})
 
     @staticmethod
     def post_thread(title: str, content: str, priority: str = "normal", channel: str | None = None) -> Call[Thread]:

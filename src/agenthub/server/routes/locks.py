@@ -17,9 +17,9 @@ async def acquire(body: LockRequest, actor: CurrentActor, hub: HubDep) -> Lock:
 
 
 @router.get("/locks")
-async def list_locks(_: CurrentActor, hub: HubDep, resource: str | None = None, limit: Limit = 1000) -> list[Lock]:
-    """Live locks with holder and intent, oldest first; with `resource`, those overlapping it."""
-    return (await hub.locks.list_locks(resource))[:limit]
+async def list_locks(_: CurrentActor, hub: HubDep, resource: str | None = None, limit: Limit = 50) -> list[Lock]:
+    """Live locks with holder and intent, newest-last (the newest `limit`); with `resource`, those overlapping it."""
+    return (await hub.locks.list_locks(resource))[-limit:]
 
 
 @router.get("/locks/{lock_id}")
