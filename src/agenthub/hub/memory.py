@@ -16,8 +16,8 @@ from agenthub._time import now_iso, to_iso, utcnow
 from agenthub.errors import Conflict, Forbidden, InvalidField, NotFound, TooLarge
 from agenthub.hub.auth import Actor
 from agenthub.hub.delivery import Session, event_frame
-from agenthub.models import AccessControl, Memory, MemoryEvent, MemoryUpdate, MemoryVersion, WatchStarted
-from agenthub.storage import MemoryWrite, Storage
+from agenthub.models import AccessControl, Memory, MemoryUpdate, MemoryVersion, WatchStarted
+from agenthub.storage import MemoryNotice, MemoryWrite, Storage
 
 WATCH_SNAPSHOT = 1000
 
@@ -158,18 +158,16 @@ class SharedMemory:
         if prefix is None or not watch[1]:
             del self._watches[session]
 
-    def _publish(self, events: list[MemoryEvent]) -> None:
-        """On the event loop, in commit order."""
+    def _publish(self, notices: list[MemoryNotice]) -> None:
+        """On the event loop, in commit order. A watcher hears only of keys it may read."""
         if not self._watches:
             return
-        for event in events:
+        for notice in notices:
+            event = notice.event
             frame = event_frame("memory:updated", event.model_dump(mode="json"))
             for session, (actor, prefixes) in self._watches.items():
-                if not any(event.key.startswith(prefix) for prefix in prefixes):
-                    continue
-                if event.memory is not None and not may(actor, event.memory, "read"):
-                    continue
-                session.push_event(frame)
+                if any(event.key.startswith(prefix) for prefix in prefixes) and may(actor, notice.entry, "read"):
+                    session.push_event(frame)
 
 
 def _check_version(key: str, current: Memory | None, if_version: int | None) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from agenthub.errors import InvalidField
 from agenthub.storage.base import (
     AuditQuery,
+    MemoryNotice,
     MemoryWrite,
     MessageQuery,
     NewAgent,
@@ -18,6 +19,7 @@ from agenthub.storage.base import (
 
 __all__ = [
     "AuditQuery",
+    "MemoryNotice",
     "MemoryWrite",
     "MessageQuery",
     "NewAgent",

@@ -95,7 +95,18 @@ class MemoryWrite:
 
 MemoryGuard = Callable[[Memory | None], None]
 """A domain rule run inside a memory write against the key's current value (None: absent); raises to refuse."""
-OnMemoryCommit = Callable[[list[MemoryEvent]], None]
+
+
+@dataclass(slots=True)
+class MemoryNotice:
+    """A committed memory change for watchers: the event, and the entry it concerns (for a delete or an
+    expiry, its last state) so the domain can tell who may hear of it."""
+
+    event: MemoryEvent
+    entry: Memory
+
+
+OnMemoryCommit = Callable[[list[MemoryNotice]], None]
 
 
 @dataclass(slots=True)
@@ -244,7 +255,7 @@ class MemoryStore(Protocol):
     ) -> MemoryEvent | None:
         """Delete the key after `guard` accepts it (a new version of its own); None when it did not exist."""
 
-    async def expire_memory(self, now: str, on_commit: OnMemoryCommit | None = None) -> list[MemoryEvent]:
+    async def expire_memory(self, now: str, on_commit: OnMemoryCommit | None = None) -> list[MemoryNotice]:
         """Remove every key whose `expires_at` is at or before `now`."""
 
     async def memory_due(self, now: str) -> bool:

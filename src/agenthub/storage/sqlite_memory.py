@@ -10,7 +10,7 @@ import orjson
 
 from agenthub._time import from_iso, parse_iso, to_iso
 from agenthub.models import AccessControl, Memory, MemoryChange, MemoryEvent, MemoryVersion
-from agenthub.storage.base import MemoryGuard, MemoryWrite, OnMemoryCommit
+from agenthub.storage.base import MemoryGuard, MemoryNotice, MemoryWrite, OnMemoryCommit
 from agenthub.storage.sqlite_audit import audit
 from agenthub.storage.sqlite_engine import SQLiteEngine
 
@@ -79,7 +79,7 @@ def _history_set(conn: sqlite3.Connection, stored: Memory, value: str) -> None:
     )
 
 
-def _expire(conn: sqlite3.Connection, now: str, key: str | None = None) -> list[MemoryEvent]:
+def _expire(conn: sqlite3.Connection, now: str, key: str | None = None) -> list[MemoryNotice]:
     """Remove keys whose time is up (one key, or all), recording each expiry as a version of its own."""
     where = "expires_at IS NOT NULL AND expires_at <= ?" + (" AND key = ?" if key is not None else "")
     params: tuple[str, ...] = (now, key) if key is not None else (now,)
@@ -90,7 +90,8 @@ def _expire(conn: sqlite3.Connection, now: str, key: str | None = None) -> list[
         conn.execute("DELETE FROM memory WHERE id = ?", (memory.id,))
         _history(conn, memory, version, MemoryChange.expired, None, now)
         audit(conn, None, "memory.expired", "memory", memory.key, {"id": memory.id, "version": version})
-        events.append(MemoryEvent(key=memory.key, version=version, change=MemoryChange.expired, memory=None))
+        event = MemoryEvent(key=memory.key, version=version, change=MemoryChange.expired, memory=None)
+        events.append(MemoryNotice(event, memory))
     return events
 
 
@@ -99,7 +100,7 @@ def _next_version(conn: sqlite3.Connection, key: str) -> int:
     return int(row[0] or 0) + 1
 
 
-def _put(conn: sqlite3.Connection, write: MemoryWrite, guard: MemoryGuard) -> tuple[Memory, list[MemoryEvent]]:
+def _put(conn: sqlite3.Connection, write: MemoryWrite, guard: MemoryGuard) -> tuple[Memory, list[MemoryNotice]]:
     events = _expire(conn, write.at, write.key)
     current = _live_row(conn, write.key, write.at)
     guard(current)
@@ -139,13 +140,15 @@ def _put(conn: sqlite3.Connection, write: MemoryWrite, guard: MemoryGuard) -> tu
     stored = _live_row(conn, write.key, write.at)
     assert stored is not None
     _history_set(conn, stored, write.value)
-    events.append(MemoryEvent(key=write.key, version=version, change=MemoryChange.set, memory=stored))
+    events.append(
+        MemoryNotice(MemoryEvent(key=write.key, version=version, change=MemoryChange.set, memory=stored), stored)
+    )
     return stored, events
 
 
 def _delete(
     conn: sqlite3.Connection, key: str, actor_id: str | None, at: str, guard: MemoryGuard
-) -> tuple[MemoryEvent | None, list[MemoryEvent]]:
+) -> tuple[MemoryEvent | None, list[MemoryNotice]]:
     events = _expire(conn, at, key)
     current = _live_row(conn, key, at)
     guard(current)
@@ -156,7 +159,7 @@ def _delete(
     _history(conn, current, version, MemoryChange.deleted, actor_id, at)
     audit(conn, actor_id, "memory.deleted", "memory", key, {"id": current.id, "version": version})
     event = MemoryEvent(key=key, version=version, change=MemoryChange.deleted, memory=None)
-    events.append(event)
+    events.append(MemoryNotice(event, current))
     return event, events
 
 
@@ -166,7 +169,7 @@ class SQLiteMemory:
     async def put_memory(
         self, write: MemoryWrite, guard: MemoryGuard, on_commit: OnMemoryCommit | None = None
     ) -> Memory:
-        def notify(result: tuple[Memory, list[MemoryEvent]]) -> None:
+        def notify(result: tuple[Memory, list[MemoryNotice]]) -> None:
             if on_commit is not None:
                 on_commit(result[1])
 
@@ -176,14 +179,14 @@ class SQLiteMemory:
     async def delete_memory(
         self, key: str, actor_id: str | None, at: str, guard: MemoryGuard, on_commit: OnMemoryCommit | None = None
     ) -> MemoryEvent | None:
-        def notify(result: tuple[MemoryEvent | None, list[MemoryEvent]]) -> None:
+        def notify(result: tuple[MemoryEvent | None, list[MemoryNotice]]) -> None:
             if on_commit is not None:
                 on_commit(result[1])
 
         event, _ = await self._engine.write(lambda conn: _delete(conn, key, actor_id, at, guard), notify)
         return event
 
-    async def expire_memory(self, now: str, on_commit: OnMemoryCommit | None = None) -> list[MemoryEvent]:
+    async def expire_memory(self, now: str, on_commit: OnMemoryCommit | None = None) -> list[MemoryNotice]:
         return await self._engine.write(lambda conn: _expire(conn, now), on_commit)
 
     async def memory_due(self, now: str) -> bool:
