@@ -255,3 +255,21 @@ async def test_watch_hides_keys_the_watcher_may_not_read(shared_hub: HubProcess,
         assert (frame["data"]["key"], frame["data"]["change"]) == (f"{unique}/open", "set")
     finally:
         await sock.close()
+
+
+async def test_bad_memory_frames_get_errors_and_the_connection_stays(shared_hub: HubProcess, unique: str) -> None:
+    agent, token = shared_hub.register(f"badframe-{unique}")
+    sock = await RawSocket.open(shared_hub.ws_url, agent["id"], token)
+    try:
+        for kind, data in [
+            ("memory:set", {"value": 1}),
+            ("memory:set", {"key": f"{unique}/k", "value": 1, "if_version": -1}),
+            ("memory:get", {"key": 5}),
+            ("memory:get", {"key": f"{unique}/missing"}),
+            ("memory:watch", {"prefix": ["x"]}),
+        ]:
+            frame = await asyncio.wait_for(await sock.send_frame(kind, data), 10)
+            assert frame["type"] == "error", (kind, data)
+        assert (await sock.request("memory:set", {"key": f"{unique}/k", "value": 1}))["version"] == 1
+    finally:
+        await sock.close()
