@@ -101,6 +101,9 @@ def test_value_size_limit_and_bad_input(shared_hub: HubProcess, unique: str) -> 
         assert big.json()["error"]["code"] == "value_too_large"
         assert http.get(f"/api/memory/key/{unique}/big").status_code == 404
         assert http.post("/api/memory", json={"key": "", "value": 1}).status_code == 422
+        assert http.post("/api/memory", json={"key": "a\nb", "value": 1}).status_code == 422
+        assert http.put(f"/api/memory/key/{unique}/a%01b", json={"value": 1}).json()["error"]["code"] == "invalid_key"
+        assert http.put(f"/api/memory/key/{'k' * 513}", json={"value": 1}).status_code == 422
         assert http.post("/api/memory", json={"key": f"{unique}/k", "value": 1, "ttl_seconds": -1}).status_code == 422
         assert http.post("/api/memory", json={"key": f"{unique}/k"}).status_code == 422
         huge = http.post("/api/memory", json={"key": f"{unique}/k", "value": 2**70})  # valid JSON, not storable

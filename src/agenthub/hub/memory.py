@@ -16,7 +16,7 @@ from agenthub._time import now_iso, to_iso, utcnow
 from agenthub.errors import Conflict, Forbidden, InvalidField, NotFound, TooLarge
 from agenthub.hub.auth import Actor
 from agenthub.hub.delivery import Session, event_frame
-from agenthub.models import AccessControl, Memory, MemoryUpdate, MemoryVersion, WatchStarted
+from agenthub.models import AccessControl, Memory, MemoryUpdate, MemoryVersion, WatchStarted, check_key
 from agenthub.storage import MemoryNotice, MemoryWrite, Storage
 
 WATCH_SNAPSHOT = 1000
@@ -76,6 +76,10 @@ class SharedMemory:
 
     async def set(self, actor: Actor, key: str, update: MemoryUpdate, memory_id: str | None = None) -> Memory:
         """Create or update `key` (with `memory_id`: only that existing entry)."""
+        try:
+            check_key(key)
+        except ValueError as exc:
+            raise InvalidField(str(exc), code="invalid_key") from None
         try:
             value = orjson.dumps(update.value).decode()
         except orjson.JSONEncodeError as exc:  # e.g. an integer beyond 64 bits

@@ -16,6 +16,7 @@ from agenthub.models.memory import (
     MemoryVersion,
     WatchRequest,
     WatchStarted,
+    check_key,
 )
 from agenthub.models.messages import (
     Channel,
@@ -76,6 +77,7 @@ __all__ = [
     "WatchStarted",
     "Wire",
     "check_channel",
+    "check_key",
     "check_subscription",
     "covers",
 ]

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from agenthub.models.common import Wire
 
-MemoryKey = Annotated[str, Field(min_length=1, max_length=512, pattern=r"^[^\x00-\x1f]+$")]
+KEY_RE = re.compile(r"[^\x00-\x1f\x7f]{1,512}")
+
+
+def check_key(key: str) -> str:
+    """Validate a memory key: 1 to 512 characters, no control characters (`/` is fine)."""
+    if not KEY_RE.fullmatch(key):
+        raise ValueError("a memory key is 1 to 512 characters without control characters")
+    return key
+
+
+MemoryKey = Annotated[str, AfterValidator(check_key)]
 Principals = list[Annotated[str, Field(min_length=1, max_length=128)]]
 
 
