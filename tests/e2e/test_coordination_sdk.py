@@ -4,8 +4,12 @@ releasing (also on exceptions), threads, request_approval blocking until a secon
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -121,3 +125,28 @@ def test_sync_client_board_locks_approvals_and_decisions(shared_hub: HubProcess,
         operator.approve(mine[0], "go")
         asking.join(30)
         assert result == ["approved"]
+
+
+def test_seed_003_example_runs_against_a_live_hub(shared_hub: HubProcess, unique: str) -> None:
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "AGENTHUB_URL": shared_hub.url, "AGENTHUB_DATA_DIR": str(shared_hub.data_dir)}
+    env.pop("AGENTHUB_TOKEN", None)  # the example must find the token in the data dir by itself
+    name = f"Agent-{unique}"
+    done = subprocess.run(
+        [sys.executable, str(root / "examples" / "coordination.py"), name],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    thread_id = done.stdout.split()[-1]
+    with Client(shared_hub.url, token=shared_hub.token) as operator:
+        agent = operator.get_agent(name)
+        thread = operator.get_thread(thread_id)
+        assert (thread.author_id, thread.priority, thread.reply_count) == (agent.id, "high", 1)
+        assert operator.get_memory("deploy/backend").updated_by == agent.id
+        actions = [e.action for e in operator.audit_log(actor_id=agent.id, limit=1000)]
+        assert actions[:2] == ["lock.acquired", "lock.released"]
+        assert actions[-1] == "decision.logged"
