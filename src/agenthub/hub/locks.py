@@ -40,6 +40,8 @@ def overlaps(a: str, b: str) -> bool:
     segment `*` matches any run of characters and `?` exactly one; everything else is literal. The check is
     exact: it searches the product of the two patterns' automata for a common accepted path.
     """
+    if not any(c in a or c in b for c in "*?"):
+        return a == b  # two plain paths, the common case
     return _sequences_meet(tuple(a.split("/")), tuple(b.split("/")), "**", _segments_meet)
 
 
