@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from agenthub.storage.sqlite_audit import audit, entry_hash, verify_chain
+from agenthub.storage.sqlite_audit import audit, entry_hash
+from agenthub.storage.sqlite_audit_log import verify_chain
 from agenthub.storage.sqlite_engine import apply_migrations, connect
 
 

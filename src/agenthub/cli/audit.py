@@ -55,7 +55,7 @@ def _hub_get(url: str | None, token: str | None, path: str) -> httpx.Response:
 def verify(db: DbOption = None, url: UrlOption = None, token: TokenOption = None) -> None:
     """Walk the hash chain; exit 1 naming the first entry that was altered or removed."""
     from agenthub.models import AuditVerification
-    from agenthub.storage.sqlite_audit import verify_chain
+    from agenthub.storage.sqlite_audit_log import verify_chain
 
     if db is not None:
         conn = _open_readonly(db)
@@ -79,7 +79,7 @@ def export(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="write here [default: stdout]")] = None,
 ) -> None:
     """Every entry, oldest first, one JSON object per line."""
-    from agenthub.storage.sqlite_audit import AUDIT_COLUMNS, entry_from_row
+    from agenthub.storage.sqlite_audit_log import AUDIT_COLUMNS, entry_from_row
 
     sink = output.open("wb") if output is not None else sys.stdout.buffer
     try:

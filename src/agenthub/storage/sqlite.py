@@ -6,7 +6,7 @@ from pathlib import Path
 
 from agenthub.storage.sqlite_agents import SQLiteAgents
 from agenthub.storage.sqlite_approvals import SQLiteApprovals
-from agenthub.storage.sqlite_audit import SQLiteAuditLog
+from agenthub.storage.sqlite_audit_log import SQLiteAuditLog
 from agenthub.storage.sqlite_engine import SQLiteEngine
 from agenthub.storage.sqlite_hung import SQLiteHung
 from agenthub.storage.sqlite_locks import SQLiteLocks
