@@ -150,3 +150,25 @@ def test_seed_003_example_runs_against_a_live_hub(shared_hub: HubProcess, unique
         actions = [e.action for e in operator.audit_log(actor_id=agent.id, limit=1000)]
         assert actions[:2] == ["lock.acquired", "lock.released"]
         assert actions[-1] == "decision.logged"
+
+
+async def test_sdk_watch_is_renewed_after_the_hub_restarts(hub: HubProcess) -> None:
+    async with AgentClient("sdk-rewatch", server_url=hub.url, hub_token=hub.token) as agent:
+        events: asyncio.Queue[MemoryEvent] = asyncio.Queue()
+        agent.on_memory(events.put)
+        await agent.watch_memory("plan/")
+        await agent.set_memory("plan/a", 1)
+        assert (await asyncio.wait_for(events.get(), 10)).version == 1
+        await asyncio.to_thread(hub.restart)
+        with Client(hub.url, token=hub.token) as operator:
+            deadline = time.monotonic() + 30
+            while True:  # write until the reconnected client has re-watched and hears of it
+                operator.set_memory("plan/a", "after")
+                try:
+                    event = await asyncio.wait_for(events.get(), 0.5)
+                    break
+                except TimeoutError:
+                    assert time.monotonic() < deadline, "the watch was not renewed after the reconnect"
+        assert event.key == "plan/a"
+        assert event.memory is not None
+        assert event.memory.value == "after"
