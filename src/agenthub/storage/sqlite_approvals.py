@@ -85,7 +85,7 @@ class SQLiteApprovals:
             assert approval is not None
             return approval
 
-        return await self._engine.write(op)
+        return await self._engine.write(op, isolated=True)
 
     async def get_approval(self, approval_id: str) -> Approval | None:
         return await self._engine.read(lambda conn: _one(conn, approval_id))

@@ -83,7 +83,7 @@ class SQLiteLocks:
             assert lock is not None
             return lock
 
-        return await self._engine.write(op)
+        return await self._engine.write(op, isolated=True)
 
     async def renew_lock(
         self, lock_id: str, expires_at: str, actor_id: str | None, now: str, guard: HeldLockGuard
@@ -96,7 +96,7 @@ class SQLiteLocks:
             assert lock is not None
             return lock
 
-        return await self._engine.write(op)
+        return await self._engine.write(op, isolated=True)
 
     async def release_lock(self, lock_id: str, actor_id: str | None, now: str, guard: HeldLockGuard) -> Lock:
         def op(conn: sqlite3.Connection) -> Lock:
@@ -107,7 +107,7 @@ class SQLiteLocks:
             audit(conn, actor_id, "lock.released", "lock", lock_id, {"resource": lock.resource})
             return lock
 
-        return await self._engine.write(op)
+        return await self._engine.write(op, isolated=True)
 
     async def get_lock(self, lock_id: str, now: str) -> Lock | None:
         return await self._engine.read(lambda conn: _live_one(conn, lock_id, now))

@@ -173,7 +173,7 @@ class SQLiteMemory:
             if on_commit is not None:
                 on_commit(result[1])
 
-        stored, _ = await self._engine.write(lambda conn: _put(conn, write, guard), notify)
+        stored, _ = await self._engine.write(lambda conn: _put(conn, write, guard), notify, isolated=True)
         return stored
 
     async def delete_memory(
@@ -183,7 +183,7 @@ class SQLiteMemory:
             if on_commit is not None:
                 on_commit(result[1])
 
-        event, _ = await self._engine.write(lambda conn: _delete(conn, key, actor_id, at, guard), notify)
+        event, _ = await self._engine.write(lambda conn: _delete(conn, key, actor_id, at, guard), notify, isolated=True)
         return event
 
     async def expire_memory(self, now: str, on_commit: OnMemoryCommit | None = None) -> list[MemoryNotice]:
