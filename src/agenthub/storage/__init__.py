@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from agenthub.errors import InvalidField
 from agenthub.storage.base import (
+    AuditQuery,
     Decide,
+    MemoryNotice,
+    MemoryWrite,
     MessageQuery,
     NewAgent,
+    NewApproval,
+    NewLock,
     NewMessage,
+    NewReply,
     NewTask,
+    NewThread,
     Storage,
     TaskChange,
     TaskOutcome,
@@ -16,11 +23,18 @@ from agenthub.storage.base import (
 )
 
 __all__ = [
+    "AuditQuery",
     "Decide",
+    "MemoryNotice",
+    "MemoryWrite",
     "MessageQuery",
     "NewAgent",
+    "NewApproval",
+    "NewLock",
     "NewMessage",
+    "NewReply",
     "NewTask",
+    "NewThread",
     "Storage",
     "TaskChange",
     "TaskOutcome",
