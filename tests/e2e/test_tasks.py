@@ -295,3 +295,16 @@ def test_publishers_cannot_forge_task_assigned_entries(shared_hub: HubProcess, u
                 },
             )
             assert forged.status_code == 422 and forged.json()["error"]["code"] == "reserved_metadata"
+
+
+def test_an_assignee_that_is_not_live_is_listed_as_hung(shared_hub: HubProcess, unique: str) -> None:
+    _, boss_token = shared_hub.register(f"boss-{unique}")
+    worker, worker_token = shared_hub.register(f"worker-{unique}")
+    with shared_hub.client(boss_token) as boss:
+        create(boss, assign_to=worker["id"])
+        create(boss, assign_to=worker["id"])
+        hung = {h["agent"]["id"]: h for h in boss.get("/api/agents/hung").json()}
+        assert (hung[worker["id"]]["tasks"], hung[worker["id"]]["locks"]) == (2, 0)
+    with shared_hub.client(worker_token) as http:
+        http.post(f"/api/agents/{worker['id']}/heartbeat")
+        assert worker["id"] not in {h["agent"]["id"] for h in http.get("/api/agents/hung").json()}
