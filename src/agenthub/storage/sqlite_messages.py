@@ -186,10 +186,13 @@ class SQLiteMessages:
         if query.before is not None:
             where.append("m.seq < :before")
             params["before"] = query.before
+        if query.since_time is not None:
+            where.append("m.created_at > :since_time")
+            params["since_time"] = query.since_time
         if viewer_id is not None:
             where.append(_VISIBLE)
         clause = f"WHERE {' AND '.join(where)}" if where else ""
-        order = "ASC" if query.since is not None else "DESC"
+        order = "ASC" if query.since is not None or query.since_time is not None else "DESC"
         sql = f"SELECT {MESSAGE_COLUMNS} FROM messages m {clause} ORDER BY m.seq {order} LIMIT :limit"
 
         def op(conn: sqlite3.Connection) -> list[Message]:
