@@ -277,12 +277,12 @@ class SQLiteMessages:
 
     async def list_channels(self) -> list[Channel]:
         def op(conn: sqlite3.Connection) -> list[Channel]:
-            subs = conn.execute("SELECT pattern FROM subscriptions").fetchall()
+            subs = conn.execute("SELECT agent_id, pattern FROM subscriptions").fetchall()
             channels = []
             for name, count, last_seq, created in conn.execute(
                 "SELECT name, message_count, last_seq, created_at FROM channels ORDER BY name"
             ):
-                subscribers = sum(1 for (pattern,) in subs if covers(pattern, name))
+                subscribers = len({agent_id for agent_id, pattern in subs if covers(pattern, name)})
                 channels.append(
                     Channel.model_construct(
                         name=name,
