@@ -1,7 +1,16 @@
 """Wire models: the JSON shapes of shared/PROTOCOL.md, shared by the hub and the SDK. One module per feature."""
 
 from agenthub.models.agents import Agent, AgentStatus, AgentUpdate, RegisterRequest, RegisterResponse, StatusUpdate
-from agenthub.models.common import CHANNEL_RE, ChannelName, Wire, check_channel, check_subscription, covers
+from agenthub.models.common import (
+    CHANNEL_RE,
+    ChannelName,
+    JsonObject,
+    Text,
+    Wire,
+    check_channel,
+    check_subscription,
+    covers,
+)
 from agenthub.models.messages import (
     Channel,
     Message,
@@ -22,6 +31,7 @@ __all__ = [
     "Channel",
     "ChannelName",
     "HubStatus",
+    "JsonObject",
     "Message",
     "MessageBatch",
     "MessageCreate",
@@ -32,6 +42,7 @@ __all__ = [
     "StatusUpdate",
     "SubscribeRequest",
     "Subscription",
+    "Text",
     "Wire",
     "check_channel",
     "check_subscription",

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from agenthub._time import to_iso
 from agenthub.errors import InvalidField, NotFound
 from agenthub.hub import Actor
-from agenthub.models import Message, MessageCreate, RegisterRequest, check_channel
+from agenthub.models import Message, MessageCreate, RegisterRequest, Text, check_channel
 from agenthub.server.deps import CurrentActor, HubDep, Limit
 from agenthub.storage import MessageQuery
 
@@ -25,7 +25,7 @@ router = APIRouter(tags=["seed-002 broker"])
 
 class LegacyPost(BaseModel):
     sender: str = Field(default="anonymous", min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._@:-]*$")
-    message: str
+    message: Text
 
 
 def _channel(name: str) -> str:
