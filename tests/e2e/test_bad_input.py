@@ -17,6 +17,9 @@ MAX_BODY = 64 * 1024
 MAX_CONTENT = 1024
 MAX_FRAME = 4096
 SNAKE = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*")
+DEEP: dict[str, Any] = {}
+for _ in range(300):  # deeper than the hub can store
+    DEEP = {"a": DEEP}
 
 
 @pytest.fixture(scope="module")
@@ -82,6 +85,9 @@ def test_malformed_json_is_400(small_hub: HubProcess, agent: tuple[dict[str, Any
         ("/api/messages", {"channel": "general", "content": "x", "metadata": []}, ["body", "metadata"]),
         ("/api/messages", {"channel": "general", "content": "x", "msg_id": ""}, ["body", "msg_id"]),
         ("/api/messages", ["not", "an", "object"], ["body"]),
+        ("/api/messages", {"channel": "general", "content": "x", "metadata": {"n": 2**70}}, ["body", "metadata"]),
+        ("/api/messages", {"channel": "general", "content": "x", "metadata": DEEP}, ["body", "metadata"]),
+        ("/api/agents/register", {"name": "deep", "metadata": DEEP}, ["body", "metadata"]),
         ("/api/messages/batch", {"messages": []}, ["body", "messages"]),
         ("/api/messages/batch", {"messages": [{"content": "x", "channel": "general"}, {"content": 1}]}, None),
         ("/api/agents/register", {"name": "has space"}, ["body", "name"]),
@@ -124,6 +130,26 @@ def test_invalid_query_parameters_are_422(
     with small_hub.client(agent[1]) as http:
         error = assert_error_body(http.get(path, params=params), 422)
     assert error["details"] and error["details"][0]["loc"][0] == "query"
+
+
+@pytest.mark.parametrize(
+    ("raw", "where"),
+    [
+        (b'{"channel": "general", "content": "lone \\ud800"}', ["body", "content"]),
+        (b'{"channel": "general", "content": "x", "title": "\\udfff"}', ["body", "title"]),
+        (b'{"channel": "general", "content": "x", "metadata": {"\\ud800": 1}}', ["body", "metadata"]),
+        (b'{"channel": "general", "content": "x", "recipients": ["\\ud800"]}', ["body", "recipients", 0]),
+    ],
+)
+def test_lone_surrogates_are_422(
+    small_hub: HubProcess, agent: tuple[dict[str, Any], str], raw: bytes, where: list[Any]
+) -> None:
+    """JSON escapes can carry text that is not Unicode; the hub refuses it instead of failing to store it."""
+    before = stored_messages(small_hub)
+    with small_hub.client(agent[1]) as http:
+        response = http.post("/api/messages", content=raw, headers={"Content-Type": "application/json"})
+    assert assert_error_body(response, 422)["details"][0]["loc"] == where
+    assert stored_messages(small_hub) == before
 
 
 def test_no_target_and_unknown_recipient(small_hub: HubProcess, agent: tuple[dict[str, Any], str]) -> None:
@@ -229,6 +255,22 @@ BAD_FRAMES: list[tuple[str, str | bytes, Any, str]] = [
     ("send-bad-batch", '{"type": "message:send", "id": "m7", "data": {"messages": "x"}}', "m7", "invalid_batch"),
     ("ack-wrong-type", '{"type": "message:ack", "id": "m8", "data": {"seq": "1"}}', "m8", "invalid_seq"),
     ("read-wrong-type", '{"type": "message:read", "id": "m9", "data": {}}', "m9", "invalid_field"),
+    (
+        "send-too-deep",
+        '{"type": "message:send", "id": "m11", "data": {"channel": "c", "content": "x", "metadata": '
+        + '{"a": ' * 300
+        + "1"
+        + "}" * 300
+        + "}}",
+        "m11",
+        "invalid_field",
+    ),
+    (
+        "send-surrogate",
+        '{"type": "message:send", "id": "m12", "data": {"channel": "c", "content": "\\ud800"}}',
+        None,
+        "malformed_frame",
+    ),
     ("subscribe-bad-name", '{"type": "channel:subscribe", "id": "m10", "data": {"channel": "A B"}}', "m10", None),
 ]
 
