@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 from websockets.exceptions import ConnectionClosed
 
@@ -234,3 +235,19 @@ def test_open_on_loopback_needs_no_token(tmp_path: Path) -> None:
             assert http.get("/api/me").json()["name"] == "with-token"
     finally:
         hub.stop()
+
+
+def test_websocket_token_in_the_query_string(shared_hub: HubProcess, unique: str) -> None:
+    """Browsers cannot set headers on a WebSocket: `?token=` works the same way."""
+    from websockets.sync.client import connect
+
+    agent, token = shared_hub.register(f"browser-{unique}")
+    with connect(f"{shared_hub.ws_url}/ws/{agent['id']}?token={token}", open_timeout=10) as ws:
+        ws.send('{"type": "agent:register", "id": 1, "data": {}}')
+        reply = orjson.loads(ws.recv(timeout=10))
+    assert (reply["type"], reply["id"], reply["data"]["agent"]["id"]) == ("ack", 1, agent["id"])
+    with connect(f"{shared_hub.ws_url}/ws/{agent['id']}?token=wrong", open_timeout=10) as ws:
+        refused = orjson.loads(ws.recv(timeout=10))
+        with pytest.raises(ConnectionClosed):
+            ws.recv(timeout=10)
+    assert refused["error"]["code"] == "bad_token"

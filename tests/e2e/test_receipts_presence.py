@@ -138,6 +138,25 @@ def test_websocket_presence_and_join_leave_events(quick_hub: HubProcess) -> None
         assert agent["id"] not in {a["id"] for a in http.get("/api/agents/online").json()}
 
 
+def test_an_agent_with_two_connections_stays_online_until_both_close(quick_hub: HubProcess) -> None:
+    watcher, watcher_token = quick_hub.register("twin-watcher")
+    agent, token = quick_hub.register("twin")
+    with Peer(quick_hub, watcher["id"], watcher_token) as observer:
+        observer.register()
+        with Peer(quick_hub, agent["id"], token) as first:
+            first.register()
+            with Peer(quick_hub, agent["id"], token) as second:
+                second.register()
+                assert second.ack("agent:heartbeat") == {"status": "online"}
+            assert first.ack("agent:heartbeat") == {"status": "online"}
+            assert _status(quick_hub, agent["id"]) == "online"
+        left = observer.wait_for(lambda f: f["type"] == "agent:left" and f["data"]["id"] == agent["id"])
+        joins = [f for f in observer.frames if f["type"] == "agent:joined" and f["data"]["id"] == agent["id"]]
+    assert left["data"]["status"] == "offline"
+    assert len(joins) == 1  # the second connection did not announce the agent again
+    assert _status(quick_hub, agent["id"]) == "offline"
+
+
 def test_a_connection_outlives_the_heartbeat_timeout(quick_hub: HubProcess) -> None:
     watcher, watcher_token = quick_hub.register("long-watcher")
     agent, token = quick_hub.register("quiet-but-connected")
