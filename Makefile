@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: serve test lint typecheck install install-dev schema clean
+.PHONY: serve test lint typecheck install install-dev schema bench clean
 
 $(BIN)/agenthub: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +25,8 @@ serve: install
 	$(BIN)/agenthub serve --host $(HOST) --port $(PORT)
 
 lint: install-dev
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench examples
+	$(BIN)/ruff format --check src tests bench examples
 
 typecheck: install-dev
 	$(BIN)/mypy
@@ -37,6 +37,10 @@ test: lint typecheck
 # Regenerate src/agenthub/storage/schema.sql (the schema after every migration) after adding a migration.
 schema: install
 	$(BIN)/python -m agenthub.storage.sqlite_schema
+
+bench: install-dev
+	$(BIN)/pip install -q -e '.[dev,bench]'
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

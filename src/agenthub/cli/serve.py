@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Generator
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+import uvicorn
 
 from agenthub.cli.app import app
+
+
+class HubServer(uvicorn.Server):
+    """uvicorn's server, except that a graceful stop on SIGTERM or SIGINT exits 0 instead of re-raising the signal."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        with super().capture_signals():
+            try:
+                yield
+            finally:
+                self._captured_signals.clear()
 
 
 @app.command()
@@ -36,7 +51,6 @@ def serve(
     log_level: Annotated[str, typer.Option(envvar="AGENTHUB_LOG_LEVEL", help="uvicorn log level")] = "info",
 ) -> None:
     """Start the hub (SQLite in the data dir unless told otherwise)."""
-    import uvicorn
     from pydantic import ValidationError
 
     from agenthub.server import create_app
@@ -67,7 +81,7 @@ def serve(
         f"agenthub {app_.version} on http://{shown}:{settings.port}  (database: {settings.resolved_database_url()})"
     )
     typer.echo(f"hub token: {token_place}{'  [--open: no token needed]' if settings.open else ''}")
-    uvicorn.run(
+    config = uvicorn.Config(
         app_,
         host=settings.host,
         port=settings.port,
@@ -76,3 +90,4 @@ def serve(
         lifespan="on",
         server_header=False,
     )
+    HubServer(config).run()

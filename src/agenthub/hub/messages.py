@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import uuid
 from collections.abc import Sequence
 from datetime import timedelta
 
+from agenthub._ids import new_id
 from agenthub._time import now_iso, to_iso, utcnow
 from agenthub.errors import BadRequest, Forbidden, InvalidField, NotFound, TooLarge
 from agenthub.hub.agents import Agents
@@ -44,7 +44,7 @@ class Messages:
             raise InvalidField("a message needs a channel, recipients, or both", code="missing_target")
         recipients = list(dict.fromkeys(self._agents.resolve(r).id for r in item.recipients))
         return NewMessage(
-            id=str(uuid.uuid4()),
+            id=new_id(),
             sender_id=actor.agent_id,
             content=item.content,
             created_at=now_iso(),
@@ -185,17 +185,20 @@ class Messages:
         return session
 
     async def _replay(self, session: Session, agent_id: str | None, position: int) -> None:
+        """Replay in pages no larger than half the send buffer, waiting for the sender to drain in between,
+        so a replay never overflows the session it feeds."""
+        page_size = max(1, min(REPLAY_PAGE, session.limit // 2))
         while True:
+            await session.drained_below(session.limit - page_size)
             if agent_id is None:
-                page = await self._storage.query_messages(MessageQuery(since=position, limit=REPLAY_PAGE))
+                page = await self._storage.query_messages(MessageQuery(since=position, limit=page_size))
             else:
-                page = await self.pending_for(agent_id, position, REPLAY_PAGE)
+                page = await self.pending_for(agent_id, position, page_size)
             for message in page:
                 session.push_replayed(message, agent_id is not None and agent_id in message.recipients)
-            if len(page) < REPLAY_PAGE:
+            if len(page) < page_size:
                 return
             position = page[-1].seq
-            await session.drained_below(session.limit // 2)  # let the sender catch up before the next page
 
     def close_session(self, session: Session) -> None:
         self._router.detach(session)

@@ -28,7 +28,9 @@ log = logging.getLogger(__name__)
 router = APIRouter()
 
 MAX_IN_FLIGHT = 512
-SLOW_CONSUMER_CLOSE = 1013  # "try again later": resume with since=<last seq received>
+SLOW_CONSUMER_CLOSE = 1013  # "try again later"
+# Frames written before the close may be lost with it, so only the client knows where to resume.
+SLOW_CONSUMER_REASON = "slow consumer: reconnect with since=<the last seq you received>"
 POLICY_CLOSE = 1008
 
 Handler = Callable[["Connection", dict[str, Any]], Awaitable[Any]]
@@ -159,14 +161,13 @@ class Connection:
         while True:
             await session.ready.wait()
             if session.overflowed:
-                reason = f"slow consumer: reconnect with since={session.last_seq}"
-                await websocket.close(code=SLOW_CONSUMER_CLOSE, reason=reason)
+                await websocket.close(code=SLOW_CONSUMER_CLOSE, reason=SLOW_CONSUMER_REASON)
                 return
             direct: list[int] = []
-            for frame, direct_seq in session.take():
+            for frame, seq, is_direct in session.take():
                 await websocket.send_text(frame)
-                if direct_seq:
-                    direct.append(direct_seq)
+                if is_direct:
+                    direct.append(seq)
             if direct and self.actor.agent_id is not None:
                 self.hub.messages.delivered(self.actor.agent_id, direct)
 
