@@ -78,8 +78,10 @@ def test_unsubscribing_and_forgetting(router: Router) -> None:
     assert [s.pattern for s in router.subscriptions_of("exact")] == ["acme/general"]
 
 
-def _seqs(items: list[tuple[str, int]]) -> list[int]:
-    return [orjson.loads(frame)["seq"] for frame, _ in items]
+def _seqs(items: list[tuple[str, int, bool]]) -> list[int]:
+    seqs = [orjson.loads(frame)["seq"] for frame, _, _ in items]
+    assert seqs == [seq for _, seq, _ in items]
+    return seqs
 
 
 def test_deliver_reaches_live_sessions_operators_and_waiters(router: Router) -> None:
@@ -90,7 +92,7 @@ def test_deliver_reaches_live_sessions_operators_and_waiters(router: Router) -> 
     waiter = router.waiter("exact")
     router.deliver([message(1, "acme/general"), message(2, "acme/x"), message(3, None, ("exact",))])
     assert waiter.is_set()
-    assert [(orjson.loads(f)["seq"], d) for f, d in exact.take()] == [(1, 0), (3, 3)]
+    assert [(orjson.loads(f)["seq"], seq, direct) for f, seq, direct in exact.take()] == [(1, 1, False), (3, 3, True)]
     assert _seqs(scope.take()) == [1, 2]
     assert _seqs(operator.take()) == [1, 2, 3]
     router.detach(exact)
@@ -129,7 +131,7 @@ def test_replayed_entries_at_or_below_the_start_are_dropped() -> None:
     session.push_replayed(message(4, "c"), False)
     session.push_replayed(message(6, None, ("a",)), True)
     session.go_live()
-    assert [(orjson.loads(f)["seq"], d) for f, d in session.take()] == [(6, 6)]
+    assert [(orjson.loads(f)["seq"], direct) for f, _, direct in session.take()] == [(6, True)]
 
 
 def test_events_keep_their_place_and_do_not_move_the_seq() -> None:
@@ -138,7 +140,7 @@ def test_events_keep_their_place_and_do_not_move_the_seq() -> None:
     session.push(1, message_frame(message(1, "c")), False)
     session.push_event(event_frame("agent:joined", {}))
     session.push(2, message_frame(message(2, "c")), False)
-    assert [orjson.loads(f)["type"] for f, _ in session.take()] == [
+    assert [orjson.loads(f)["type"] for f, _, _ in session.take()] == [
         "message:received",
         "agent:joined",
         "message:received",
