@@ -209,12 +209,18 @@ class Messages:
         return await self._storage.list_channels()
 
     async def subscribe(self, actor: Actor, pattern: str) -> Subscription:
+        [subscription] = await self.subscribe_all(actor, [pattern])
+        return subscription
+
+    async def subscribe_all(self, actor: Actor, patterns: Sequence[str]) -> list[Subscription]:
+        """Every pattern is checked before any is stored: a refused list subscribes to nothing."""
         agent_id = self._agent_only(actor)
-        try:
-            check_subscription(pattern)
-        except ValueError as exc:
-            raise InvalidField(str(exc), code="invalid_channel") from None
-        return await self._storage.subscribe(agent_id, pattern, self._router.add_subscription)
+        for pattern in patterns:
+            try:
+                check_subscription(pattern)
+            except ValueError as exc:
+                raise InvalidField(str(exc), code="invalid_channel") from None
+        return [await self._storage.subscribe(agent_id, p, self._router.add_subscription) for p in patterns]
 
     async def unsubscribe(self, actor: Actor, pattern: str) -> bool:
         agent_id = self._agent_only(actor)

@@ -78,8 +78,7 @@ async def ws_register(conn: Connection, data: dict[str, Any]) -> dict[str, Any]:
     subscriptions = data.get("subscriptions") or []
     if not isinstance(subscriptions, list) or not all(isinstance(s, str) for s in subscriptions):
         raise InvalidField("subscriptions must be a list of channel names", code="invalid_channel")
-    for pattern in subscriptions:
-        await conn.hub.messages.subscribe(conn.actor, pattern)
+    await conn.hub.messages.subscribe_all(conn.actor, subscriptions)
     conn.registered = True
     await conn.hub.messages.open_session(conn.actor, since, conn.session)
     agent = None if conn.actor.agent_id is None else conn.hub.agents.get(conn.actor.agent_id)
