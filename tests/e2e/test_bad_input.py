@@ -308,3 +308,13 @@ def test_a_frame_far_over_the_limit_closes_only_that_connection(small_hub: HubPr
             peer.wait_for(lambda f: False)
         assert peer.ws.close_code == 1009
         assert bystander.ack("agent:heartbeat")["status"] == "online"
+
+
+def test_register_with_a_bad_subscription_subscribes_to_nothing(small_hub: HubProcess) -> None:
+    me, token = small_hub.register("ws-bad-subscriptions")
+    with Peer(small_hub, me["id"], token) as peer:
+        refused = peer.request("agent:register", {"subscriptions": ["good-one", "Bad Name"]})
+        assert (refused["type"], refused["error"]["code"]) == ("error", "invalid_channel")
+        with small_hub.client(token) as http:
+            assert http.get("/api/subscriptions").json() == []
+        assert peer.register(subscriptions=["good-one"])["subscriptions"] == ["good-one"]
