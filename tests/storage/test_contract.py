@@ -404,6 +404,8 @@ async def test_delete_message(backend: Backend) -> None:
     assert [(e.action, e.actor_id, e.subject_id) for e in await backend.audit() if e.action == "message.deleted"] == [
         ("message.deleted", alice, direct.id)
     ]
+    [after] = await append(storage, new_message(alice, channel="general"))
+    assert after.seq > direct.seq  # a deleted message's seq is never given out again
 
 
 async def test_search(storage: Storage) -> None:
