@@ -272,6 +272,8 @@ BAD_FRAMES: list[tuple[str, str | bytes, Any, str]] = [
         "malformed_frame",
     ),
     ("subscribe-bad-name", '{"type": "channel:subscribe", "id": "m10", "data": {"channel": "A B"}}', "m10", None),
+    ("register-twice", '{"type": "agent:register", "id": "m13", "data": {}}', "m13", "already_registered"),
+    ("ack-negative", '{"type": "message:ack", "id": "m14", "data": {"seq": -1}}', "m14", "invalid_seq"),
 ]
 
 
