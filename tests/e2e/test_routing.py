@@ -405,3 +405,20 @@ def test_websocket_batch_of_1001_is_refused(shared_hub: HubProcess, unique: str)
         assert peer.ack("message:send", {"messages": [{"channel": unique, "content": "x"}] * 1000})["messages"]
     with shared_hub.client(token) as http:
         assert len(http.get("/api/messages", params={"channel": unique, "limit": 1000}).json()) == 1000
+
+
+def test_subscribing_over_http_reaches_a_live_connection(shared_hub: HubProcess, unique: str) -> None:
+    _, sender_token = shared_hub.register(f"sender-{unique}")
+    sub, sub_token = shared_hub.register(f"sub-{unique}")
+    channel = f"{unique}/live"
+    with Peer(shared_hub, sub["id"], sub_token) as peer:
+        peer.register()
+        publish(shared_hub, sender_token, channel=channel, content="too early")
+        with shared_hub.client(sub_token) as http:
+            http.post(f"/api/channels/{channel}/subscribe").raise_for_status()
+        publish(shared_hub, sender_token, channel=channel, content="in time")
+        assert _contents(peer.messages_until(_marker(shared_hub, sender_token, sub))) == ["in time", "marker"]
+        with shared_hub.client(sub_token) as http:
+            http.post(f"/api/channels/{channel}/unsubscribe").raise_for_status()
+        publish(shared_hub, sender_token, channel=channel, content="too late")
+        assert _contents(peer.messages_until(_marker(shared_hub, sender_token, sub))) == ["marker"]
