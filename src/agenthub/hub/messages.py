@@ -214,6 +214,8 @@ class Messages:
 
     async def subscribe_all(self, actor: Actor, patterns: Sequence[str]) -> list[Subscription]:
         """Every pattern is checked before any is stored: a refused list subscribes to nothing."""
+        if not patterns:
+            return []
         agent_id = self._agent_only(actor)
         for pattern in patterns:
             try:
