@@ -251,3 +251,19 @@ def test_websocket_token_in_the_query_string(shared_hub: HubProcess, unique: str
         with pytest.raises(ConnectionClosed):
             ws.recv(timeout=10)
     assert refused["error"]["code"] == "bad_token"
+
+
+def test_the_operator_websocket_streams_everything(shared_hub: HubProcess, unique: str) -> None:
+    _, alice_token = shared_hub.register(f"alice-{unique}")
+    bob, _ = shared_hub.register(f"bob-{unique}")
+    before = publish(shared_hub, alice_token, recipients=[bob["id"]], content="before")
+    with Peer(shared_hub, "dashboard", shared_hub.token) as operator:
+        ack = operator.register(since=before["seq"] - 1)
+        assert (ack["agent"], ack["subscriptions"]) == (None, [])
+        assert operator.message()["data"]["id"] == before["id"]  # replayed
+        live = publish(shared_hub, alice_token, recipients=[bob["id"]], content="between them")
+        public = publish(shared_hub, alice_token, channel=f"{unique}-anything", content="public")
+        mine = [operator.message(lambda m, i=i: m["id"] == i)["data"]["content"] for i in (live["id"], public["id"])]
+        assert mine == ["between them", "public"]
+        refused = operator.request("message:ack", {"seq": 1})
+        assert (refused["type"], refused["error"]["code"]) == ("error", "agent_only")
