@@ -212,6 +212,20 @@ async def test_dedup_within_and_across_batches(storage: Storage) -> None:
     assert len(stored) == 4
 
 
+async def test_concurrent_repeats_of_one_msg_id_store_one_message(storage: Storage) -> None:
+    alice = await register(storage, "alice")
+    results = await asyncio.gather(
+        *[
+            append(storage, new_message(alice, f"try {i}", channel="c", msg_id="same", dedup_key=alice))
+            for i in range(5)
+        ]
+    )
+    stored = [batch[0] for batch in results]
+    assert sorted(m.duplicate for m in stored) == [False, True, True, True, True]
+    assert {(m.id, m.seq) for m in stored} == {(stored[0].id, stored[0].seq)}
+    assert (await storage.counts())["messages"] == 1
+
+
 async def test_dedup_window_and_pruning(storage: Storage) -> None:
     alice = await register(storage, "alice")
     keyed = new_message(alice, "original", channel="general", msg_id="k", dedup_key=alice)
