@@ -228,10 +228,13 @@ class SQLiteMessages:
 
     async def delete_message(self, message_id: str, actor_id: str | None) -> bool:
         def op(conn: sqlite3.Connection) -> bool:
-            deleted = conn.execute("DELETE FROM messages WHERE id = ?", (message_id,)).rowcount > 0
-            if deleted:
-                audit(conn, actor_id, "message.deleted", "message", message_id)
-            return deleted
+            row = conn.execute("DELETE FROM messages WHERE id = ? RETURNING channel", (message_id,)).fetchone()
+            if row is None:
+                return False
+            if row[0] is not None:
+                conn.execute("UPDATE channels SET message_count = message_count - 1 WHERE name = ?", (row[0],))
+            audit(conn, actor_id, "message.deleted", "message", message_id)
+            return True
 
         return await self._engine.write(op)
 
