@@ -465,3 +465,6 @@ async def test_channels_and_counts(storage: Storage) -> None:
     assert (channels["other"].message_count, channels["other"].subscribers) == (0, 1)
     assert (channels["random"].message_count, channels["random"].subscribers) == (1, 1)
     assert await storage.counts() == {"agents": 3, "channels": 3, "messages": 4, "last_seq": stored[-1].seq}
+    assert await storage.delete_message(stored[0].id, alice) is True
+    assert {c.name: c.message_count for c in await storage.list_channels()}["acme/general"] == 1
+    assert (await storage.counts())["messages"] == 3
