@@ -181,9 +181,9 @@ def test_http_heartbeats_keep_an_agent_online_until_they_stop(quick_hub: HubProc
         # Keep beating for twice the offline timeout: it must stay online throughout.
         until = time.monotonic() + 2.0
         while True:
-            assert _status(quick_hub, agent["id"]) == "online"
             last_beat = time.monotonic()
             assert http.post(f"/api/agents/{agent['id']}/heartbeat").json()["status"] == "online"
+            assert _status(quick_hub, agent["id"]) == "online"
             if last_beat > until:
                 break
             time.sleep(0.25)  # the heartbeat cadence of this client, not a wait for the hub
