@@ -227,7 +227,7 @@ def test_inbox_long_poll_returns_when_a_message_arrives(shared_hub: HubProcess, 
     waiting.join(timeout=10)
     assert not waiting.is_alive()
     assert [m["id"] for m in result["messages"]] == [message["id"]]
-    assert result["elapsed"] < 3.0
+    assert result["elapsed"] < 4.0  # not the full 5 s wait, even on a loaded machine
 
     with shared_hub.client(bob_token) as http:
         assert [m["id"] for m in http.get("/api/inbox").json()] == [message["id"]]  # not acknowledged yet
