@@ -62,3 +62,24 @@ async def test_on_commit_runs_in_commit_order_before_callers_resume(tmp_path: Pa
     await engine.close()
     with pytest.raises(RuntimeError):
         engine.submit(_insert("late"))
+
+
+async def test_an_isolated_refusal_does_not_redo_its_batch(tmp_path: Path) -> None:
+    engine = SQLiteEngine(tmp_path / "db.sqlite")
+    engine.start()
+    runs: list[str] = []
+
+    def counted(name: str, fail: bool = False):  # type: ignore[no-untyped-def]
+        inner = _insert(name, fail)
+
+        def op(conn: sqlite3.Connection) -> str:
+            runs.append(name)
+            return inner(conn)  # type: ignore[no-any-return]
+
+        return op
+
+    futures = [engine.submit(counted(f"i{i}", fail=i == 1), isolated=i == 1) for i in range(4)]
+    results = await asyncio.gather(*futures, return_exceptions=True)
+    await engine.close()
+    assert [type(r).__name__ if isinstance(r, Exception) else r for r in results] == ["i0", "ValueError", "i2", "i3"]
+    assert sorted(runs) == ["i0", "i1", "i2", "i3"]  # each ran once: no redo of the batch

@@ -44,6 +44,7 @@ class _Write(Generic[T]):
     fn: Callable[[sqlite3.Connection], T]
     future: asyncio.Future[T]
     on_commit: Callable[[T], None] | None
+    isolated: bool = False
     result: Any = None
     error: BaseException | None = None
 
@@ -173,17 +174,31 @@ class SQLiteEngine:
     # -- writes -------------------------------------------------------------------------------------------
 
     def submit(
-        self, fn: Callable[[sqlite3.Connection], T], on_commit: Callable[[T], None] | None = None
+        self,
+        fn: Callable[[sqlite3.Connection], T],
+        on_commit: Callable[[T], None] | None = None,
+        *,
+        isolated: bool = False,
     ) -> asyncio.Future[T]:
-        """Queue a write now (in call order) and return the future of its committed result."""
+        """Queue a write now (in call order) and return the future of its committed result.
+
+        `isolated=True` runs it in its own savepoint: for writes that are refused in the normal course of
+        things (a compare-and-set that lost, a lock held by another), so a refusal costs one rollback to the
+        savepoint instead of redoing the whole batch."""
         if self._loop is None or self._writer is None:
             raise RuntimeError("the storage is not open")
         future: asyncio.Future[T] = self._loop.create_future()
-        self._queue.put(_Write(fn, future, on_commit))
+        self._queue.put(_Write(fn, future, on_commit, isolated))
         return future
 
-    async def write(self, fn: Callable[[sqlite3.Connection], T], on_commit: Callable[[T], None] | None = None) -> T:
-        return await self.submit(fn, on_commit)
+    async def write(
+        self,
+        fn: Callable[[sqlite3.Connection], T],
+        on_commit: Callable[[T], None] | None = None,
+        *,
+        isolated: bool = False,
+    ) -> T:
+        return await self.submit(fn, on_commit, isolated=isolated)
 
     def _run_writer(self, conn: WriterConnection) -> None:
         try:
@@ -233,7 +248,7 @@ class SQLiteEngine:
         conn.audit_pending.clear()
         conn.execute("BEGIN IMMEDIATE")
         for item in batch:
-            if not isolated:
+            if not (isolated or item.isolated):
                 item.result = item.fn(conn)
                 continue
             mark = len(conn.audit_pending)
