@@ -42,7 +42,9 @@ def test_applying_migrations_twice_is_a_no_op(tmp_path: Path) -> None:
         reopened.close()
 
 
-def test_migrations_are_numbered_in_order_without_gaps() -> None:
+def test_migrations_have_unique_increasing_numbers() -> None:
+    """Numbers are handed out per feature branch, so gaps are allowed until every branch has landed."""
     found = migrations()
-    assert [version for version, _, _ in found] == list(range(1, len(found) + 1))
+    versions = [version for version, _, _ in found]
+    assert versions == sorted(set(versions)) and versions[0] == 1
     assert all(name and name.replace("_", "").isalnum() for _, name, _ in found)

@@ -115,3 +115,87 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_actor ON audit_log(actor_id, id);
 
 CREATE INDEX audit_action ON audit_log(action, id);
+
+CREATE TABLE memory (
+    id TEXT PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,
+    value TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    created_by TEXT,
+    updated_by TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    expires_at TEXT,
+    access_control TEXT
+);
+
+CREATE INDEX memory_expires ON memory(expires_at) WHERE expires_at IS NOT NULL;
+
+CREATE TABLE memory_history (
+    key TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    memory_id TEXT NOT NULL,
+    change TEXT NOT NULL,
+    value TEXT,
+    actor_id TEXT,
+    at TEXT NOT NULL,
+    created_by TEXT,
+    access_control TEXT,
+    PRIMARY KEY (key, version)
+) WITHOUT ROWID;
+
+CREATE TABLE locks (
+    id TEXT PRIMARY KEY,
+    resource TEXT NOT NULL,
+    mode TEXT NOT NULL,
+    holder_id TEXT REFERENCES agents(id) ON DELETE CASCADE,
+    intent TEXT,
+    ttl_seconds REAL NOT NULL,
+    acquired_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);
+
+CREATE INDEX locks_holder ON locks(holder_id);
+
+CREATE INDEX locks_expires ON locks(expires_at);
+
+CREATE TABLE threads (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    content TEXT NOT NULL,
+    priority TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    author_id TEXT,
+    reply_count INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+
+CREATE INDEX threads_channel ON threads(channel, created_at);
+
+CREATE TABLE thread_replies (
+    id TEXT PRIMARY KEY,
+    thread_id TEXT NOT NULL REFERENCES threads(id) ON DELETE CASCADE,
+    author_id TEXT,
+    content TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+
+CREATE INDEX thread_replies_thread ON thread_replies(thread_id, created_at);
+
+CREATE TABLE approvals (
+    id TEXT PRIMARY KEY,
+    action TEXT NOT NULL,
+    details TEXT NOT NULL DEFAULT '{}',
+    status TEXT NOT NULL,
+    requester_id TEXT,
+    decided_by TEXT,
+    reason TEXT,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    decided_at TEXT
+);
+
+CREATE INDEX approvals_status ON approvals(status, created_at);
+
+CREATE INDEX approvals_pending_expiry ON approvals(expires_at) WHERE status = 'pending';
