@@ -16,5 +16,6 @@ def test_metadata_that_is_not_storable_json_is_refused(shared_hub: HubProcess, u
     with shared_hub.client(token) as http:
         response = http.post("/api/messages", json={"channel": f"c-{unique}", "content": "x", "metadata": {"n": 2**70}})
         assert response.status_code == 422
-        assert response.json()["error"]["code"] == "invalid_metadata"
+        assert response.json()["error"]["code"] == "invalid_field"
+        assert response.json()["error"]["details"][0]["loc"] == ["body", "metadata"]
         assert http.get("/api/messages", params={"channel": f"c-{unique}"}).json() == []

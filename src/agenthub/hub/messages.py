@@ -7,8 +7,6 @@ import contextlib
 from collections.abc import Sequence
 from datetime import timedelta
 
-import orjson
-
 from agenthub._ids import new_id
 from agenthub._time import now_iso, to_iso, utcnow
 from agenthub.errors import BadRequest, Forbidden, InvalidField, NotFound, TooLarge
@@ -44,11 +42,6 @@ class Messages:
             )
         if item.channel is None and not item.recipients:
             raise InvalidField("a message needs a channel, recipients, or both", code="missing_target")
-        if item.metadata:
-            try:
-                orjson.dumps(item.metadata)
-            except orjson.JSONEncodeError as exc:
-                raise InvalidField(f"metadata cannot be stored as JSON: {exc}", code="invalid_metadata") from None
         recipients = list(dict.fromkeys(self._agents.resolve(r).id for r in item.recipients))
         return NewMessage(
             id=new_id(),
