@@ -304,7 +304,7 @@ class SQLiteMessages:
             row = conn.execute(
                 "SELECT (SELECT COUNT(*) FROM agents), (SELECT COUNT(*) FROM channels),"
                 " (SELECT COUNT(*) FROM messages),"
-                " (SELECT COALESCE(MAX(seq), 0) FROM messages)"
+                " (SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = 'messages')"
             ).fetchone()
             return {"agents": row[0], "channels": row[1], "messages": row[2], "last_seq": row[3]}
 
