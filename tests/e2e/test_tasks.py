@@ -308,3 +308,20 @@ def test_an_assignee_that_is_not_live_is_listed_as_hung(shared_hub: HubProcess, 
     with shared_hub.client(worker_token) as http:
         http.post(f"/api/agents/{worker['id']}/heartbeat")
         assert worker["id"] not in {h["agent"]["id"] for h in http.get("/api/agents/hung").json()}
+
+
+def test_the_assignee_may_reject_an_assignment_it_has_not_started(shared_hub: HubProcess, unique: str) -> None:
+    _, boss_token = shared_hub.register(f"boss-{unique}")
+    worker, worker_token = shared_hub.register(f"worker-{unique}")
+    with shared_hub.client(boss_token) as boss, shared_hub.client(worker_token) as http:
+        first = create(boss, assign_to=worker["id"])
+        assert boss.post(f"/api/tasks/{first['id']}/reject").status_code == 403
+        rejected = http.post(f"/api/tasks/{first['id']}/reject", json={"reason": "not my field"})
+        assert rejected.status_code == 200
+        assert (rejected.json()["status"], rejected.json()["assignee_id"]) == ("pending", None)
+        assert [a["status"] for a in boss.get(f"/api/tasks/{first['id']}/assignments").json()] == ["rejected"]
+
+        second = create(boss, assign_to=worker["id"])
+        assert http.post(f"/api/tasks/{second['id']}/start").json()["status"] == "in_progress"
+        started = http.post(f"/api/tasks/{second['id']}/reject")
+        assert started.status_code == 409 and started.json()["error"]["code"] == "not_rejectable"

@@ -124,6 +124,9 @@ class TaskCalls:
     def cancel(self, task_id: str) -> Call[Task]:
         return Call("POST", f"/api/tasks/{path_part(task_id)}/cancel", self._finished(task_id))
 
+    def reject(self, task_id: str, reason: str | None = None) -> Call[Task]:
+        return Call("POST", f"/api/tasks/{path_part(task_id)}/reject", _task, json=_clean({"reason": reason}))
+
     def claim(self, tags: list[str] | None = None, lease_seconds: float | None = None) -> Call[Task | None]:
         """The claimed task (its lease kept in the book), or None when no task is ready (204)."""
 

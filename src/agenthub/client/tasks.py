@@ -79,6 +79,10 @@ class AsyncTaskMethods:
     async def delete_task(self, task_id: str) -> None:
         await self._call(self._task_calls.delete(task_id))
 
+    async def reject_task(self, task_id: str, reason: str | None = None) -> Task:
+        """Decline an assignment not yet started: the task goes back to the queue."""
+        return await self._call(self._task_calls.reject(task_id, reason))
+
     async def claim_task(self, tags: list[str] | None = None, lease_seconds: float | None = None) -> Task | None:
         """The most urgent ready task (with one of `tags`), now held by this agent; None when there is none."""
         return await self._call(self._task_calls.claim(tags, lease_seconds))
@@ -268,6 +272,9 @@ class SyncTaskMethods:
 
     def delete_task(self, task_id: str) -> None:
         self._call(self._task_calls.delete(task_id))
+
+    def reject_task(self, task_id: str, reason: str | None = None) -> Task:
+        return self._call(self._task_calls.reject(task_id, reason))
 
     def claim_task(self, tags: list[str] | None = None, lease_seconds: float | None = None) -> Task | None:
         return self._call(self._task_calls.claim(tags, lease_seconds))

@@ -301,6 +301,27 @@ class Tasks:
 
         return public(await self._change(actor, task_id, decide))
 
+    async def reject(self, actor: Actor, task_id: str, reason: str | None) -> Task:
+        """The assignee declines an assignment it has not started: the task goes back to the queue."""
+
+        def decide(task: Task) -> TaskChange:
+            if task.assignee_id is None or actor.agent_id != task.assignee_id:
+                raise Forbidden("only the task's assignee can reject it", code="not_assignee")
+            if task.status != TaskStatus.assigned:
+                raise Conflict(
+                    f"only an assignment not yet started can be rejected; the task is {task.status.value}",
+                    code="not_rejectable",
+                    details={"status": task.status.value},
+                )
+            return TaskChange(
+                action="task.rejected",
+                set={**RELEASE, "status": TaskStatus.pending.value},
+                details={"reason": reason} if reason else {},
+                close_assignment=AssignmentStatus.rejected,
+            )
+
+        return public(await self._change(actor, task_id, decide))
+
     # -- working on a task -----------------------------------------------------------------------------
 
     async def claim(self, actor: Actor, body: ClaimRequest) -> Task | None:

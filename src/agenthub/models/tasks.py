@@ -145,6 +145,10 @@ class AssignRequest(Wire):
     agent_id: str = Field(min_length=1, max_length=128, description='an agent id or name, or "auto"')
 
 
+class RejectRequest(Wire):
+    reason: str | None = Field(default=None, max_length=10_000)
+
+
 class Assignment(Wire):
     id: str
     task_id: str

@@ -18,6 +18,7 @@ from agenthub.models import (
     CompleteRequest,
     FailRequest,
     LeaseRequest,
+    RejectRequest,
     Task,
     TaskCreate,
     TaskGraph,
@@ -105,6 +106,12 @@ async def delete_task(task_id: str, actor: CurrentActor, hub: HubDep) -> Respons
 async def assign_task(task_id: str, body: AssignRequest, actor: CurrentActor, hub: HubDep) -> Task:
     """Assign to an agent id or name, or "auto"; the assignee gets `task:assigned` on its stream."""
     return await hub.tasks.assign(actor, task_id, body.agent_id)
+
+
+@router.post("/{task_id}/reject")
+async def reject_task(task_id: str, actor: CurrentActor, hub: HubDep, body: RejectRequest | None = None) -> Task:
+    """The assignee declines an assignment it has not started (`{"reason"?}`): back to the queue."""
+    return await hub.tasks.reject(actor, task_id, None if body is None else body.reason)
 
 
 @router.post("/{task_id}/start")
@@ -213,3 +220,9 @@ async def ws_complete(conn: Connection, data: dict[str, Any]) -> dict[str, Any]:
 async def ws_fail(conn: Connection, data: dict[str, Any]) -> dict[str, Any]:
     body = FailRequest.model_validate(_without(data, "task_id"))
     return _dump(await conn.hub.tasks.fail(conn.actor, _task_id(data), body))
+
+
+@handles("task:reject")
+async def ws_reject(conn: Connection, data: dict[str, Any]) -> dict[str, Any]:
+    body = RejectRequest.model_validate(_without(data, "task_id"))
+    return _dump(await conn.hub.tasks.reject(conn.actor, _task_id(data), body.reason))
