@@ -25,7 +25,7 @@ from agenthub.storage.sqlite_messages import insert_messages
 _COLUMNS = (
     "t.id, t.creator_id, t.title, t.description, t.status, t.priority, t.tags, t.requirements, t.assignee_id,"
     " t.depends_on, t.result, t.error, t.attempts, t.max_attempts, t.lease_expires_at, t.due_date, t.created_at,"
-    " t.completed_at, t.updated_at, t.available_at, t.idempotency_key, t.lease_seconds"
+    " t.completed_at, t.updated_at, t.available_at, t.idempotency_key, t.lease_seconds, t.waiting = 0"
 )
 WITH_TOKEN = _COLUMNS + ", t.lease_token"
 PUBLIC = _COLUMNS + ", NULL"
@@ -79,7 +79,8 @@ def task_from_row(row: Sequence[Any]) -> Task:
         available_at=parse_iso(row[19]),
         idempotency_key=row[20],
         lease_seconds=row[21],
-        lease_token=row[22],
+        ready=bool(row[22]),
+        lease_token=row[23],
     )
 
 
