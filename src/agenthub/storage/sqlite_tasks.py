@@ -313,7 +313,7 @@ class SQLiteTasks:
             out.task = task
             return out
 
-        return await self._engine.write(op, _skip_none(on_commit))
+        return await self._engine.write(op, _skip_none(on_commit), isolated=bool(new.depends_on))
 
     async def get_task(self, task_id: str) -> Task | None:
         def op(conn: sqlite3.Connection) -> Task | None:
@@ -366,7 +366,7 @@ class SQLiteTasks:
             out.task = _apply(conn, task, decide(task), actor_id, out)
             return out
 
-        return await self._engine.write(op, _skip_none(on_commit))
+        return await self._engine.write(op, _skip_none(on_commit), isolated=True)  # decisions refuse routinely
 
     async def claim_task(
         self,
@@ -418,7 +418,7 @@ class SQLiteTasks:
             audit(conn, actor_id, change.action, "task", task_id, {"title": task.title, **change.details})
             return out
 
-        return await self._engine.write(op, _skip_none(on_commit))
+        return await self._engine.write(op, _skip_none(on_commit), isolated=True)
 
     async def task_assignments(self, task_id: str) -> list[Assignment]:
         def op(conn: sqlite3.Connection) -> list[Assignment]:
