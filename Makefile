@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: serve test lint typecheck install install-dev clean
+.PHONY: serve test soak lint typecheck install install-dev clean
 
 $(BIN)/agenthub: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,11 @@ typecheck: install-dev
 
 test: lint typecheck
 	$(BIN)/pytest
+
+# The long reliability runs: the crash loop with its history checker (CYCLES kills), then the load scenario.
+CYCLES ?= 50
+soak: install-dev
+	$(BIN)/python -m tests.reliability.crashloop --cycles $(CYCLES)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
