@@ -47,6 +47,10 @@ class HubSettings(BaseSettings):
     max_body_bytes: int = 8 * 1024 * 1024
     max_content_bytes: int = 256 * 1024
     send_buffer_frames: int = 10_000
+    rate_limit: float = Field(
+        default=2000.0, ge=0, description="requests a second per agent (and for the operator); 0 turns it off"
+    )
+    rate_limit_burst: int = Field(default=10_000, ge=1, description="requests an actor may make at once")
     heartbeat_interval: float = 10.0
     offline_after: float = 30.0
     presence_sweep_interval: float = 2.0

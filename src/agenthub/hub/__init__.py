@@ -12,6 +12,7 @@ from agenthub.hub.auth import OPERATOR_ACTOR, Actor, ensure_hub_token
 from agenthub.hub.delivery import Router, Session
 from agenthub.hub.messages import Messages
 from agenthub.hub.presence import Presence
+from agenthub.hub.ratelimit import RateLimiter
 from agenthub.models import Agent, HubStatus
 from agenthub.settings import HubSettings
 from agenthub.storage import Storage
@@ -31,6 +32,7 @@ class Hub:
         self.storage = storage
         self.hub_token = ensure_hub_token(settings.data_dir, settings.token)
         self.router = Router()
+        self.limiter = RateLimiter(settings.rate_limit, settings.rate_limit_burst)
         self.agents = Agents(storage, self.hub_token, open_access=settings.open)
         self.messages = Messages(storage, self.agents, self.router, settings)
         self.presence = Presence(
@@ -62,6 +64,7 @@ class Hub:
         agent = await self.agents.delete(actor, agent_id)
         self.router.forget_agent(agent_id)
         self.presence.forget(agent_id)
+        self.limiter.forget(agent_id)
         return agent
 
     async def status(self) -> HubStatus:

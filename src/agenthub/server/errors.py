@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 import orjson
@@ -12,7 +13,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 
-from agenthub.errors import AgentHubError, BadRequest, InvalidField
+from agenthub.errors import AgentHubError, BadRequest, InvalidField, RateLimited
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,8 @@ def json_response(body: Any, status_code: int, headers: dict[str, str] | None = 
 
 
 def error_response(error: AgentHubError, headers: dict[str, str] | None = None) -> Response:
+    if isinstance(error, RateLimited) and isinstance(error.details, dict) and "retry_after" in error.details:
+        headers = {**(headers or {}), "Retry-After": str(max(1, math.ceil(error.details["retry_after"])))}
     return json_response(error.to_body(), error.status, headers)
 
 

@@ -20,7 +20,7 @@ from fastapi import APIRouter, WebSocket
 from pydantic import ValidationError
 from starlette.websockets import WebSocketDisconnect
 
-from agenthub.errors import AgentHubError, BadRequest, Forbidden, TooLarge
+from agenthub.errors import AgentHubError, BadRequest, Forbidden, RateLimited, TooLarge
 from agenthub.hub import Actor, Hub, Session
 from agenthub.server.errors import invalid
 
@@ -121,6 +121,11 @@ class Connection:
             request_id = frame.get("id")
             if request_id is not None and not isinstance(request_id, (str, int)):
                 self.send_error(None, BadRequest('"id" must be a string or an integer', code="malformed_frame"))
+                continue
+            try:
+                self.hub.limiter.check(self.actor)
+            except RateLimited as exc:
+                self.send_error(request_id, exc)
                 continue
             handler = HANDLERS.get(frame["type"])
             if handler is None:
