@@ -46,6 +46,7 @@ class HubSettings(BaseSettings):
     max_frame_bytes: int = 1024 * 1024
     max_body_bytes: int = 8 * 1024 * 1024
     max_content_bytes: int = 256 * 1024
+    max_metadata_bytes: int = 64 * 1024
     send_buffer_frames: int = 10_000
     rate_limit: float = Field(
         default=2000.0, ge=0, description="requests a second per agent (and for the operator); 0 turns it off"

@@ -59,6 +59,7 @@ class Outcome:
     report: Report
     integrity: list[str] = field(default_factory=list)  # PRAGMA integrity_check after each kill, then at the end
     kills: int = 0
+    restarts: list[float] = field(default_factory=list)  # seconds from SIGKILL to a healthy hub
     seconds: float = 0.0
 
     @property
@@ -71,6 +72,8 @@ class Outcome:
             "kills": self.kills,
             "integrity_checks": len(self.integrity),
             "integrity_failures": sum(1 for r in self.integrity if r != "ok"),
+            "restart_seconds_max": round(max(self.restarts, default=0.0), 2),
+            "restart_seconds_mean": round(sum(self.restarts) / max(1, len(self.restarts)), 2),
             "seconds": round(self.seconds, 1),
             "config": asdict(self.config),
         }
@@ -317,10 +320,12 @@ def run(workdir: Path, config: Config) -> Outcome:
             _wait_for(lambda goal=goal: acked.value >= goal, f"{goal} acknowledgements", 60, processes)
             if outcome.kills == config.cycles:
                 break  # a last stretch of traffic on the final hub
+            killed = time.monotonic()
             hub.kill()
             outcome.kills += 1
             outcome.integrity.append(integrity(db_path))
-            hub.start()
+            hub.start(timeout=90)
+            outcome.restarts.append(time.monotonic() - killed)
 
         stop.set()
         for process in publishers:

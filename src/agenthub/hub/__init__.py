@@ -33,7 +33,9 @@ class Hub:
         self.hub_token = ensure_hub_token(settings.data_dir, settings.token)
         self.router = Router()
         self.limiter = RateLimiter(settings.rate_limit, settings.rate_limit_burst)
-        self.agents = Agents(storage, self.hub_token, open_access=settings.open)
+        self.agents = Agents(
+            storage, self.hub_token, open_access=settings.open, max_metadata_bytes=settings.max_metadata_bytes
+        )
         self.messages = Messages(storage, self.agents, self.router, settings)
         self.presence = Presence(
             storage,

@@ -13,6 +13,7 @@ from agenthub.errors import BadRequest, Forbidden, InvalidField, NotFound, TooLa
 from agenthub.hub.agents import Agents
 from agenthub.hub.auth import OPERATOR, Actor
 from agenthub.hub.delivery import Router, Session
+from agenthub.hub.limits import check_json_size
 from agenthub.models import Channel, Message, MessageCreate, Subscription, check_subscription
 from agenthub.settings import HubSettings
 from agenthub.storage import MessageQuery, NewMessage, Storage
@@ -40,6 +41,7 @@ class Messages:
             raise TooLarge(
                 f"message content is over {self._settings.max_content_bytes} bytes", code="content_too_large"
             )
+        check_json_size(item.metadata, self._settings.max_metadata_bytes, "metadata")
         if item.channel is None and not item.recipients:
             raise InvalidField("a message needs a channel, recipients, or both", code="missing_target")
         recipients = list(dict.fromkeys(self._agents.resolve(r).id for r in item.recipients))

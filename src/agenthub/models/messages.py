@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field
 
@@ -51,7 +51,7 @@ class MessageCreate(Wire):
 
     content: str
     channel: ChannelName | None = None
-    recipients: list[str] = Field(default_factory=list, max_length=1000)
+    recipients: list[Annotated[str, Field(max_length=128)]] = Field(default_factory=list, max_length=1000)
     task_id: str | None = Field(default=None, max_length=128)
     thread_id: str | None = Field(default=None, max_length=128)
     title: str | None = Field(default=None, max_length=1000)
