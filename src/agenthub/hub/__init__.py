@@ -50,6 +50,7 @@ class Hub:
     async def start(self) -> None:
         await self.storage.open()
         await self.agents.load()
+        self.messages.last_seq = (await self.storage.counts())["last_seq"]
         self.router.load(await self.storage.list_subscriptions())
         await self.presence.start()
         self._maintenance = asyncio.create_task(self._maintain())

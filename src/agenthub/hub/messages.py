@@ -30,6 +30,7 @@ class Messages:
         self._delivered: list[tuple[str, int]] = []
         self._flush_scheduled = False
         self.published = 0
+        self.last_seq = 0  # the highest seq committed, kept by `_on_commit`; set at start by the hub
 
     # -- publishing ------------------------------------------------------------------------------------
 
@@ -71,6 +72,8 @@ class Messages:
 
     def _on_commit(self, messages: list[Message]) -> None:
         self.published += len(messages)
+        if messages:
+            self.last_seq = max(self.last_seq, messages[-1].seq)
         self._router.deliver(messages)
 
     async def publish(self, actor: Actor, items: Sequence[MessageCreate]) -> list[Message]:
@@ -138,7 +141,8 @@ class Messages:
         agent_id = self._agent_only(actor)
         if seq < 0:
             raise InvalidField("seq must be zero or more", code="invalid_seq")
-        return await self._storage.advance_cursor(agent_id, seq)
+        # Never past the last message: a cursor in the future would silently swallow what comes next.
+        return await self._storage.advance_cursor(agent_id, min(seq, self.last_seq))
 
     async def cursor(self, agent_id: str) -> int:
         return await self._storage.get_cursor(agent_id)
@@ -175,9 +179,10 @@ class Messages:
         self._router.attach(session)
         try:
             if actor.agent_id is None:
-                position = since if since is not None else (await self._storage.counts())["last_seq"]
+                position = since if since is not None else self.last_seq
             else:
                 position = since if since is not None else await self._storage.get_cursor(actor.agent_id)
+            position = min(position, self.last_seq)  # a `since` past the last message would drop what comes next
             session.last_seq = position
             await self._replay(session, actor.agent_id, position)
         except BaseException:

@@ -60,6 +60,11 @@ def invalid(errors: list[Any]) -> AgentHubError:
     return InvalidField(f"{where}: {first['msg']}", details=details)
 
 
+def out_of_range() -> AgentHubError:
+    """A number too large for the database (SQLite integers are 64-bit): refused like any invalid field."""
+    return InvalidField("a number in the request is out of range", code="number_out_of_range")
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AgentHubError)
     async def hub_error(_: Request, exc: AgentHubError) -> Response:
@@ -72,6 +77,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ValidationError)
     async def model_invalid(_: Request, exc: ValidationError) -> Response:
         return error_response(invalid(list(exc.errors())))
+
+    @app.exception_handler(OverflowError)
+    async def overflow(_: Request, exc: OverflowError) -> Response:
+        return error_response(out_of_range())
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:

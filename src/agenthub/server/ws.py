@@ -22,7 +22,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from agenthub.errors import AgentHubError, BadRequest, Forbidden, RateLimited, TooLarge
 from agenthub.hub import Actor, Hub, Session
-from agenthub.server.errors import invalid
+from agenthub.server.errors import invalid, out_of_range
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -150,6 +150,8 @@ class Connection:
             self.send_error(request_id, exc)
         except ValidationError as exc:
             self.send_error(request_id, invalid(list(exc.errors())))
+        except OverflowError:
+            self.send_error(request_id, out_of_range())
         except Exception:  # a bug in one request must not take the connection down
             log.exception("websocket request failed")
             self.send_error(request_id, AgentHubError())

@@ -14,7 +14,8 @@ from agenthub.server.ws import Connection, handles
 from agenthub.storage import MessageQuery
 
 router = APIRouter(prefix="/api", tags=["messages"])
-Seq = Annotated[int | None, Query(ge=0)]
+MAX_SEQ = 2**63 - 1
+Seq = Annotated[int | None, Query(ge=0, le=MAX_SEQ)]
 
 
 class BatchResult(BaseModel):
@@ -22,7 +23,7 @@ class BatchResult(BaseModel):
 
 
 class AckRequest(BaseModel):
-    seq: int = Field(ge=0)
+    seq: int = Field(ge=0, le=MAX_SEQ)
 
 
 class Cursor(BaseModel):
