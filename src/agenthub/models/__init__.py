@@ -1,7 +1,16 @@
 """Wire models: the JSON shapes of shared/PROTOCOL.md, shared by the hub and the SDK. One module per feature."""
 
 from agenthub.models.agents import Agent, AgentStatus, AgentUpdate, RegisterRequest, RegisterResponse, StatusUpdate
-from agenthub.models.common import CHANNEL_RE, ChannelName, Wire, check_channel, check_subscription, covers
+from agenthub.models.common import (
+    CHANNEL_RE,
+    ChannelName,
+    ErrorBody,
+    ErrorDetail,
+    Wire,
+    check_channel,
+    check_subscription,
+    covers,
+)
 from agenthub.models.messages import (
     Channel,
     Message,
@@ -21,6 +30,8 @@ __all__ = [
     "AgentUpdate",
     "Channel",
     "ChannelName",
+    "ErrorBody",
+    "ErrorDetail",
     "HubStatus",
     "Message",
     "MessageBatch",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -34,7 +34,9 @@ def covers(pattern: str, channel: str) -> bool:
     return pattern == channel
 
 
-ChannelName = Annotated[str, AfterValidator(check_channel)]
+ChannelName = Annotated[
+    str, Field(pattern=r"^[a-z0-9][a-z0-9._/-]{0,127}$", max_length=128), AfterValidator(check_channel)
+]  # the pattern is declared in the OpenAPI schema; the validator gives the readable message
 Name = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._@:-]*$")]
 
 
@@ -42,3 +44,15 @@ class Wire(BaseModel):
     """Base of every wire model: unknown fields are refused."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+class ErrorDetail(Wire):
+    code: str = Field(description="snake_case, stable: what went wrong")
+    message: str = Field(description="a sentence a person understands")
+    details: Any = None
+
+
+class ErrorBody(Wire):
+    """Every error the hub answers: `{"error": {"code", "message", "details"}}`."""
+
+    error: ErrorDetail

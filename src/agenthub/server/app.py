@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from agenthub.hub import VERSION, Hub
 from agenthub.server import ws
-from agenthub.server.errors import install_error_handlers
+from agenthub.server.errors import ERROR_RESPONSES, install_error_handlers
 from agenthub.server.limits import BodyLimit
 from agenthub.server.routes import agents, channels, health, legacy, messages
 from agenthub.settings import HubSettings
@@ -38,7 +38,7 @@ def create_app(settings: HubSettings, storage: Storage | None = None) -> FastAPI
     app.state.hub = hub
     install_error_handlers(app)
     for module in (health, agents, messages, channels, legacy):
-        app.include_router(module.router)
+        app.include_router(module.router, responses=ERROR_RESPONSES)
     app.include_router(ws.router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 
 from agenthub.errors import AgentHubError, BadRequest, InvalidField, RateLimited
+from agenthub.models import ErrorBody
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +30,22 @@ _HTTP_CODES = {
     422: "invalid_field",
     429: "rate_limited",
 }
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": description}
+    for status, description in [
+        (400, "malformed request"),
+        (401, "missing or unknown token"),
+        (403, "not allowed for this token"),
+        (404, "unknown id or name"),
+        (409, "conflict with the current state"),
+        (413, "too large"),
+        (422, "invalid field"),
+        (429, "rate limited: see Retry-After"),
+    ]
+}
+"""The error answers every route may give, declared in the OpenAPI schema with their body."""
 
 
 def json_response(body: Any, status_code: int, headers: dict[str, str] | None = None) -> Response:

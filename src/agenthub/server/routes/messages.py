@@ -30,7 +30,11 @@ class Cursor(BaseModel):
     cursor: int
 
 
-@router.post("/messages", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/messages",
+    status_code=status.HTTP_201_CREATED,
+    responses={200: {"model": Message, "description": "a repeated `msg_id`: the original, `duplicate: true`"}},
+)
 async def publish(body: MessageCreate, actor: CurrentActor, hub: HubDep, response: Response) -> Message:
     """Publish to a channel, to recipients, or both. Answered once the message is durable.
     A repeated `msg_id` answers 200 with the original and `duplicate: true`."""
