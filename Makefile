@@ -38,6 +38,7 @@ test: lint typecheck
 CYCLES ?= 50
 soak: install-dev
 	$(BIN)/python -m tests.reliability.crashloop --cycles $(CYCLES)
+	$(BIN)/python -m tests.reliability.load --agents 1000 --seconds 60
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
