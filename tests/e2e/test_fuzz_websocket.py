@@ -225,3 +225,31 @@ def test_a_frame_far_past_the_limit_gets_a_clean_close_and_others_are_unaffected
         await bystander.close()
 
     asyncio.run(scenario())
+
+
+def test_a_cursor_or_since_past_the_last_message_is_clamped_and_huge_numbers_are_refused(
+    shared_hub: HubProcess, unique: str
+) -> None:
+    reader, token = shared_hub.register(f"reader-{unique}")
+    _, sender_token = shared_hub.register(f"sender-{unique}")
+    with shared_hub.client(sender_token) as http:
+        first = http.post("/api/messages", json={"recipients": [reader["id"]], "content": "one"}).json()
+    with shared_hub.client(token) as http:
+        assert http.get("/api/messages", params={"since": 2**63}).json()["error"]["code"] == "invalid_field"
+        assert http.post("/api/inbox/ack", json={"seq": 2**64}).status_code == 422
+        cursor = http.post("/api/inbox/ack", json={"seq": 10**15}).json()["cursor"]
+        assert first["seq"] <= cursor < 10**15  # never past the last message
+
+    async def scenario() -> None:
+        sock = await RawSocket.open(shared_hub.ws_url, reader["id"], token)
+        ack = await sock.request("message:ack", {"seq": 2**64 - 1})
+        assert first["seq"] <= ack["cursor"] < 2**63
+        answer = await sock.request("agent:register", {"since": 2**64 - 1})
+        assert first["seq"] <= answer["replayed_to"] < 2**63
+        with shared_hub.client(sender_token) as http:  # what comes next is not swallowed
+            later = http.post("/api/messages", json={"recipients": [reader["id"]], "content": "two"}).json()
+        frame = await sock.next_stream()
+        assert (frame["seq"], frame["data"]["content"]) == (later["seq"], "two")
+        await sock.close()
+
+    asyncio.run(scenario())
