@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: serve test soak lint typecheck install install-dev clean
+.PHONY: serve test soak lint typecheck install install-dev schema bench clean
 
 $(BIN)/agenthub: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,14 @@ CYCLES ?= 50
 soak: install-dev
 	$(BIN)/python -m tests.reliability.crashloop --cycles $(CYCLES)
 	$(BIN)/python -m tests.reliability.load --agents 1000 --seconds 60
+
+# Regenerate src/agenthub/storage/schema.sql (the schema after every migration) after adding a migration.
+schema: install
+	$(BIN)/python -m agenthub.storage.sqlite_schema
+
+bench: install-dev
+	$(BIN)/pip install -q -e '.[dev,bench]'
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
