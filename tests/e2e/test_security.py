@@ -259,3 +259,62 @@ def test_data_dir_and_token_file_are_created_private(tmp_path: Path) -> None:
         assert stat.S_IMODE((private / "token").stat().st_mode) == 0o600
     finally:
         hub.stop()
+
+
+def test_an_agent_cannot_decide_its_own_approval(shared_hub: HubProcess, unique: str) -> None:
+    _, token = shared_hub.register(f"asker-{unique}")
+    with shared_hub.client(token) as http:
+        approval = http.post("/api/approvals", json={"action": "deploy", "timeout_seconds": 60}).json()
+        for verdict in ("approve", "deny"):
+            refused = http.post(f"/api/approvals/{approval['id']}/{verdict}", json={"reason": "trust me"})
+            assert (refused.status_code, refused.json()["error"]["code"]) == (403, "own_request")
+        assert http.get(f"/api/approvals/{approval['id']}").json()["status"] == "pending"
+
+
+def test_an_agent_cannot_release_renew_or_overlap_another_agents_lock(shared_hub: HubProcess, unique: str) -> None:
+    holder, holder_token = shared_hub.register(f"holder-{unique}")
+    _, token = shared_hub.register(f"thief-{unique}")
+    with shared_hub.client(holder_token) as http:
+        lock = http.post("/api/locks", json={"resource": f"{unique}/src/app.py", "ttl_seconds": 60}).json()
+    with shared_hub.client(token) as http:
+        assert http.delete(f"/api/locks/{lock['id']}").status_code == 403
+        assert http.post(f"/api/locks/{lock['id']}/renew", json={"ttl_seconds": 1}).status_code == 403
+        for resource in (f"{unique}/src/app.py", f"{unique}/src/*", f"{unique}/*/app.py"):
+            for mode in ("exclusive", "shared"):
+                taken = http.post("/api/locks", json={"resource": resource, "mode": mode})
+                assert taken.status_code == 409, (resource, mode)
+    with shared_hub.client(holder_token) as http:
+        still = http.get(f"/api/locks/{lock['id']}").json()
+        assert (still["holder_id"], still["expires_at"]) == (holder["id"], lock["expires_at"])
+
+
+def test_memory_access_control_holds_on_every_route_and_event(shared_hub: HubProcess, unique: str) -> None:
+    _, owner_token = shared_hub.register(f"owner-{unique}")
+    intruder, token = shared_hub.register(f"intruder-{unique}")
+    key = f"{unique}/config"
+    with shared_hub.client(owner_token) as http:
+        acl = {"read": ["*"], "write": []}
+        stored = http.post("/api/memory", json={"key": key, "value": {"safe": True}, "access_control": acl}).json()
+    with shared_hub.client(token) as http:
+        attempts = [
+            http.put(f"/api/memory/key/{key}", json={"value": "pwned"}),
+            http.put(f"/api/memory/key/{key}", json={"value": "pwned", "if_version": stored["version"]}),
+            http.put(f"/api/memory/{stored['id']}", json={"value": "pwned"}),
+            http.post("/api/memory", json={"key": key, "value": "pwned"}),
+            http.post("/api/memory", json={"key": key, "value": "x", "access_control": {"write": [intruder["id"]]}}),
+            http.delete(f"/api/memory/key/{key}"),
+            http.delete(f"/api/memory/{stored['id']}"),
+        ]
+        assert [r.status_code for r in attempts] == [403] * len(attempts)
+
+    async def over_websocket() -> dict[str, Any]:
+        sock = await RawSocket.open(shared_hub.ws_url, intruder["id"], token)
+        answer = await (await sock.send_frame("memory:set", {"key": key, "value": "pwned"}))
+        await sock.close()
+        return answer
+
+    answer = asyncio.run(over_websocket())
+    assert (answer["type"], answer["error"]["status"]) == ("error", 403)
+    with shared_hub.client(owner_token) as http:
+        now = http.get(f"/api/memory/key/{key}").json()
+        assert (now["value"], now["version"], now["access_control"]) == ({"safe": True}, 1, stored["access_control"])
