@@ -199,6 +199,13 @@ def test_size_limits_on_every_input(tmp_path: Path) -> None:
                 ("PUT", f"/api/agents/{agent['id']}", {"metadata": {"k": "v" * 70_000}}, 413, "metadata_too_large"),
                 ("PUT", f"/api/agents/{agent['id']}", {"capabilities": ["c"] * 257}, 422, "invalid_field"),
                 ("GET", "/api/search?q=" + "w" * 1001, None, 422, "invalid_field"),
+                ("POST", "/api/memory", {"key": "k", "value": "v" * 262_200}, 413, "value_too_large"),
+                ("POST", "/api/memory", {"key": "k" * 513, "value": 1}, 422, "invalid_field"),
+                ("POST", "/api/tasks", {"title": "t" * 1001}, 422, "invalid_field"),
+                ("POST", "/api/tasks", {"title": "t", "description": "d" * 100_001}, 422, "invalid_field"),
+                ("POST", "/api/tasks", {"title": "t", "tags": ["x"] * 65}, 422, "invalid_field"),
+                ("POST", "/api/locks", {"resource": "r" * 2000}, 422, "invalid_field"),
+                ("POST", "/api/approvals", {"action": "a" * 100_000}, 422, "invalid_field"),
                 ("GET", "/api/messages?limit=1001", None, 422, "invalid_field"),
             ]
             for method, path, body, status, code in cases:
