@@ -53,9 +53,9 @@ class HubSettings(BaseSettings):
     )
     send_buffer_frames: int = 10_000
     rate_limit: float = Field(
-        default=2000.0, ge=0, description="requests a second per agent (and for the operator); 0 turns it off"
+        default=5000.0, ge=0, description="requests a second per agent (and for the operator); 0 turns it off"
     )
-    rate_limit_burst: int = Field(default=10_000, ge=1, description="requests an actor may make at once")
+    rate_limit_burst: int = Field(default=50_000, ge=1, description="requests an actor may make at once")
     heartbeat_interval: float = 10.0
     offline_after: float = 30.0
     presence_sweep_interval: float = 2.0
