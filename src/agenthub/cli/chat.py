@@ -94,6 +94,35 @@ def mark_read(client: Client, messages: list[Message]) -> None:
 
 
 @app.command()
+def subscribe(
+    channel: Annotated[str, typer.Argument(help="a channel, a scope such as `acme/*`, or `*` for every channel")],
+    json_out: JsonFlag = False,
+) -> None:
+    """Subscribe --agent to a channel: its messages then reach `inbox` and `watch`."""
+    context.require_agent()
+    with context.client() as client:
+        subscription = client.subscribe(channel)
+    if json_out:
+        output.print_json(subscription)
+    else:
+        output.say(f"subscribed to {subscription.pattern} (from seq {subscription.since_seq})")
+
+
+@app.command()
+def unsubscribe(
+    channel: Annotated[str, typer.Argument(help="the channel or scope")], json_out: JsonFlag = False
+) -> None:
+    """Unsubscribe --agent from a channel."""
+    context.require_agent()
+    with context.client() as client:
+        removed = client.unsubscribe(channel)
+    if json_out:
+        output.print_json({"pattern": channel, "removed": removed})
+    else:
+        output.say(f"unsubscribed from {channel}" if removed else f"was not subscribed to {channel}")
+
+
+@app.command()
 def channels(json_out: JsonFlag = False) -> None:
     """List the channels, with message and subscriber counts."""
     with context.client() as client:

@@ -17,7 +17,7 @@ import typer
 from agenthub._local import default_data_dir, default_url, read_local_token
 
 if TYPE_CHECKING:
-    from agenthub.client import Client
+    from agenthub.client.sync_client import Client
 
 AGENT_TYPE = "cli"
 
@@ -82,7 +82,7 @@ def hub_url() -> str:
 
 def client(timeout: float = 30.0) -> Client:
     """A sync client acting as `--agent` (registered or reused) or, without it, as the operator."""
-    from agenthub.client import Client
+    from agenthub.client.sync_client import Client
 
     opts = current()
     if opts.agent is None:
