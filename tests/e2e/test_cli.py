@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import stat
 import time
+from pathlib import Path
 
 import pytest
 
@@ -237,3 +238,19 @@ def test_watch_prints_people_lines_live(shared_hub: HubProcess, unique: str) -> 
         assert watcher.finish().code == 0
     assert lines[0].endswith(f"#live-{unique}/a poster-{unique}: first")
     assert lines[1].endswith(f"#live-{unique}/b operator: [T] second")
+
+
+def test_export_writes_a_channels_whole_history_as_json_lines(
+    shared_hub: HubProcess, unique: str, tmp_path: Path
+) -> None:
+    channel = f"archive-{unique}"
+    for i in range(3):
+        ok(shared_hub, "send", channel, f"m{i}")
+    expected = ok_json(shared_hub, "read", channel)
+    streamed = [json.loads(line) for line in ok(shared_hub, "export", channel).out.splitlines()]
+    assert streamed == expected and [m["content"] for m in streamed] == ["m0", "m1", "m2"]
+
+    target = tmp_path / "archive.jsonl"
+    result = ok(shared_hub, "export", channel, "--since", str(expected[0]["seq"]), "-o", str(target))
+    assert result.out.strip() == f"exported 2 messages of #{channel} to {target}"
+    assert [json.loads(line) for line in target.read_text().splitlines()] == expected[1:]

@@ -27,7 +27,7 @@ EXIT_USAGE = 2
 
 
 def main() -> None:
-    from agenthub.cli import chat, inbox, serve, watch  # noqa: F401  (register their commands)
+    from agenthub.cli import chat, export, inbox, serve, watch  # noqa: F401  (register their commands)
 
     sys.exit(run(sys.argv[1:]))
 

@@ -21,6 +21,7 @@ READ = "✓✓"
 SENT = "·"
 
 _console: Console | None = None
+_err_console: Console | None = None
 
 
 def console() -> Console:
@@ -30,6 +31,16 @@ def console() -> Console:
 
         _console = Console(highlight=False, soft_wrap=False)
     return _console
+
+
+def err_console() -> Console:
+    """stderr, for progress bars (stdout stays data)."""
+    global _err_console
+    if _err_console is None:
+        from rich.console import Console
+
+        _err_console = Console(stderr=True, highlight=False)
+    return _err_console
 
 
 def jsonable(value: Any) -> Any:

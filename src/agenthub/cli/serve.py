@@ -29,7 +29,7 @@ def _run(config: uvicorn.Config) -> None:
                 finally:
                     self._captured_signals.clear()
 
-    _run(config)
+    HubServer(config).run()
 
 
 @app.command()
