@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: serve test lint typecheck install install-dev clean
+.PHONY: serve test lint typecheck install install-dev bench clean
 
 $(BIN)/agenthub: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ typecheck: install-dev
 
 test: lint typecheck
 	$(BIN)/pytest
+
+bench: install-dev
+	$(BIN)/pip install -q -e '.[dev,bench]'
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

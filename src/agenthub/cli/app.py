@@ -27,7 +27,7 @@ EXIT_USAGE = 2
 
 
 def main() -> None:
-    from agenthub.cli import chat, export, inbox, serve, watch  # noqa: F401  (register their commands)
+    from agenthub.cli import audit, chat, export, inbox, serve, watch  # noqa: F401  (each registers its commands)
 
     sys.exit(run(sys.argv[1:]))
 

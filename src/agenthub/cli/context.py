@@ -8,9 +8,10 @@ replaced when the hub answers 401. Without `--agent`, commands act as the operat
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -164,3 +165,26 @@ def _save_token(opts: Options, name: str, token: str) -> None:
         os.replace(tmp, path)
     except OSError as exc:  # the command still works; the next one registers again
         typer.echo(f"agenthub: warning: could not cache the agent token in {path}: {exc.strerror}", err=True)
+
+
+def parse_value(text: str) -> Any:
+    """A value given on the command line: JSON when it parses as JSON (`42`, `true`, `{"a": 1}`), else the text."""
+    import orjson
+
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return text
+
+
+def resolve_id(ref: str, ids: Iterable[str], kind: str) -> str:
+    """An id given in full or by a unique prefix (tables show the first 8 characters)."""
+    candidates = list(dict.fromkeys(ids))
+    if ref in candidates:
+        return ref
+    matches = [candidate for candidate in candidates if candidate.startswith(ref)]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise CliError(f"no {kind} has an id starting with {ref!r}")
+    raise CliError(f"{len(matches)} {kind}s have ids starting with {ref!r}: give more of the id")

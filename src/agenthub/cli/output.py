@@ -85,6 +85,11 @@ def say(text: str) -> None:
     console().print(text, markup=False)
 
 
+def short(identifier: str | None) -> str:
+    """The first 8 characters of an id; commands accept such a prefix back."""
+    return "" if identifier is None else identifier[:8]
+
+
 def when(value: datetime | None) -> str:
     return "" if value is None else value.strftime("%Y-%m-%d %H:%M:%S")
 
@@ -137,7 +142,7 @@ def message_table(messages: Sequence[Message], names: Names, title: str | None =
             where,
             names(message.sender_id),
             receipt_mark(message),
-            _escape(text),
+            escape(text),
         )
     return result
 
@@ -151,7 +156,7 @@ def message_line(message: Message, names: Names) -> str:
     )
 
 
-def _escape(text: str) -> str:
+def escape(text: str) -> str:
     from rich.markup import escape
 
     return escape(text)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import uuid
 from collections.abc import Sequence
 from datetime import timedelta
 
+import orjson
+
+from agenthub._ids import new_id
 from agenthub._time import now_iso, to_iso, utcnow
 from agenthub.errors import BadRequest, Forbidden, InvalidField, NotFound, TooLarge
 from agenthub.hub.agents import Agents
@@ -42,9 +44,14 @@ class Messages:
             )
         if item.channel is None and not item.recipients:
             raise InvalidField("a message needs a channel, recipients, or both", code="missing_target")
+        if item.metadata:
+            try:
+                orjson.dumps(item.metadata)
+            except orjson.JSONEncodeError as exc:
+                raise InvalidField(f"metadata cannot be stored as JSON: {exc}", code="invalid_metadata") from None
         recipients = list(dict.fromkeys(self._agents.resolve(r).id for r in item.recipients))
         return NewMessage(
-            id=str(uuid.uuid4()),
+            id=new_id(),
             sender_id=actor.agent_id,
             content=item.content,
             created_at=now_iso(),

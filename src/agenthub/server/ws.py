@@ -69,6 +69,8 @@ class Connection:
         self.registered = False
         self._slots = asyncio.Semaphore(MAX_IN_FLIGHT)
         self._tasks: set[asyncio.Task[None]] = set()
+        self.on_close: list[Callable[[], None]] = []
+        """Run when the connection ends: features drop what they keep per connection (memory watches)."""
 
     @property
     def agent_id(self) -> str:
@@ -92,6 +94,8 @@ class Connection:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await sender
             self.hub.messages.close_session(self.session)
+            for close in self.on_close:
+                close()
             if self.actor.agent_id is not None:
                 self.hub.presence.disconnected(self.actor.agent_id)
 

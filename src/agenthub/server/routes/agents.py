@@ -22,12 +22,13 @@ async def register(body: RegisterRequest, actor: CurrentActor, hub: HubDep) -> R
 
 
 @router.get("/agents")
-async def list_agents(_: CurrentActor, hub: HubDep, limit: Limit = 1000) -> list[Agent]:
+async def list_agents(_: CurrentActor, hub: HubDep, limit: Limit = 50) -> list[Agent]:
+    """Oldest first (newest-last), as every list."""
     return hub.agents.all()[:limit]
 
 
 @router.get("/agents/online")
-async def online_agents(_: CurrentActor, hub: HubDep, limit: Limit = 1000) -> list[Agent]:
+async def online_agents(_: CurrentActor, hub: HubDep, limit: Limit = 50) -> list[Agent]:
     return hub.agents.online()[:limit]
 
 
