@@ -27,7 +27,19 @@ EXIT_USAGE = 2
 
 
 def main() -> None:
-    from agenthub.cli import audit, chat, export, inbox, serve, watch  # noqa: F401  (each registers its commands)
+    from agenthub.cli import (  # noqa: F401  (each registers its commands)
+        approvals,
+        audit,
+        audit_tail,
+        board,
+        chat,
+        export,
+        inbox,
+        locks,
+        memory,
+        serve,
+        watch,
+    )
 
     sys.exit(run(sys.argv[1:]))
 

@@ -1,4 +1,4 @@
-"""Chat commands of seed 002: `send`, `read`, `channels`, `agents`, `status`, `whoami`."""
+"""Chat commands of seed 002: `send`, `read`, `channels`, `agents`, `status`, `whoami`; and `hung`, `subscribe`."""
 
 from __future__ import annotations
 
@@ -164,6 +164,28 @@ def agents(
             agent.id,
         )
     output.show(result if found else "no agents yet")
+
+
+@app.command()
+def hung(json_out: JsonFlag = False) -> None:
+    """Agents that hold tasks or locks but stopped heartbeating."""
+    from agenthub.client._cli_calls import CliCalls
+
+    with context.client() as client:
+        found = client._call(CliCalls.hung())
+    if json_out:
+        output.print_json(found)
+        return
+    result = output.table("agent", "status", "tasks", "locks", "last seen")
+    for entry in found:
+        result.add_row(
+            entry.agent.name,
+            entry.agent.status.value,
+            str(entry.tasks),
+            str(entry.locks),
+            output.when(entry.agent.last_seen),
+        )
+    output.show(result if found else "no hung agents")
 
 
 @app.command()
