@@ -7,6 +7,7 @@ codes (`inbox`: 3 when nothing arrived).
 
 from __future__ import annotations
 
+import importlib
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -26,21 +27,25 @@ EXIT_FAILURE = 1
 EXIT_USAGE = 2
 
 
-def main() -> None:
-    from agenthub.cli import (  # noqa: F401  (each registers its commands)
-        approvals,
-        audit,
-        audit_tail,
-        board,
-        chat,
-        export,
-        inbox,
-        locks,
-        memory,
-        serve,
-        watch,
-    )
+COMMAND_MODULES = (
+    "chat",
+    "inbox",
+    "watch",
+    "export",
+    "locks",
+    "board",
+    "approvals",
+    "memory",
+    "audit",
+    "audit_tail",
+    "serve",
+)
+"""The modules that register commands, in the order `--help` lists them."""
 
+
+def main() -> None:
+    for module in COMMAND_MODULES:
+        importlib.import_module(f"agenthub.cli.{module}")
     sys.exit(run(sys.argv[1:]))
 
 
