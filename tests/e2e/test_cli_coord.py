@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from tests.e2e.clihelp import cli, ok, ok_json
+import json
+import time
+
+import pytest
+
+from tests.e2e.clihelp import Streaming, cli, ok, ok_json
 from tests.hubproc import HubProcess
 
 
@@ -133,3 +138,23 @@ def test_hung_lists_agents_holding_work_without_heartbeats(shared_hub: HubProces
     assert holder in ok(shared_hub, "hung").out
     ok(shared_hub, "--agent", holder, "unlock", f"{unique}/file.py")
     assert holder not in {h["agent"]["name"] for h in ok_json(shared_hub, "hung")}
+
+
+@pytest.mark.parametrize(("decision", "code"), [("approve", 0), ("deny", 3)])
+def test_request_approval_blocks_until_decided_and_says_it_by_exit_code(
+    shared_hub: HubProcess, unique: str, decision: str, code: int
+) -> None:
+    action = f"deploy-{unique}-{decision}"
+    with Streaming(shared_hub, "--agent", f"ask-{unique}", "request-approval", action, "--details", '{"env": "prod"}',
+                   "--json") as asking:  # fmt: skip
+        deadline = time.monotonic() + 30
+        while not (
+            found := [a for a in ok_json(shared_hub, "approvals", "--status", "pending") if a["action"] == action]
+        ):
+            assert time.monotonic() < deadline, "the request never showed up"
+        ok(shared_hub, decision, found[0]["id"], "--reason", "because")
+        result = asking.finish()
+    assert result.code == code, result.err
+    decided = json.loads(result.out)
+    assert (decided["id"], decided["details"], decided["reason"]) == (found[0]["id"], {"env": "prod"}, "because")
+    assert decided["status"] == {"approve": "approved", "deny": "denied"}[decision]

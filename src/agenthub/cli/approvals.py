@@ -15,6 +15,9 @@ if TYPE_CHECKING:
     from agenthub.client import Client
     from agenthub.models import Approval
 
+EXIT_DENIED = 3
+EXIT_EXPIRED = 4
+
 ApprovalRef = Annotated[str, typer.Argument(help="the request's id (or the start of it)")]
 Reason = Annotated[str | None, typer.Option(help="why, for the record", show_default=False)]
 
@@ -72,8 +75,38 @@ def deny(ref: ApprovalRef, reason: Reason = None, json_out: JsonFlag = False) ->
     _done(decided, json_out)
 
 
+@app.command("request-approval")
+def request_approval(
+    action: Annotated[str, typer.Argument(help="what you want to do, e.g. `deploy api to prod`")],
+    details: Annotated[
+        str | None,
+        typer.Option(help='a JSON object with the particulars, e.g. \'{"env": "prod"}\'', show_default=False),
+    ] = None,
+    timeout: Annotated[float, typer.Option(min=1, help="seconds before the request lapses to expired")] = 3600,
+    json_out: JsonFlag = False,
+) -> None:
+    """Ask for approval and wait for the decision: exit 0 approved, 3 denied, 4 expired.
+
+    \b
+    agenthub --agent codex-1 request-approval "drop table users" --timeout 600 && ./drop.sh
+    """
+    from agenthub.cli.context import UsageProblem
+
+    parsed = context.parse_value(details) if details is not None else {}
+    if not isinstance(parsed, dict):
+        raise UsageProblem("--details must be a JSON object", "request-approval")
+    with context.client(timeout=330) as client:
+        decided = client.request_approval(action, parsed, timeout)
+    _done(decided, json_out)
+    if decided.status.value == "denied":
+        raise typer.Exit(EXIT_DENIED)
+    if decided.status.value != "approved":
+        raise typer.Exit(EXIT_EXPIRED)
+
+
 def _done(decided: Approval, json_out: bool) -> None:
     if json_out:
         output.print_json(decided)
     else:
-        output.say(f"{decided.status.value}: {decided.action} [{decided.id}]")
+        reason = f" ({decided.reason})" if decided.reason else ""
+        output.say(f"{decided.status.value}: {decided.action}{reason} [{decided.id}]")
