@@ -180,6 +180,10 @@ def test_channels_agents_and_status(shared_hub: HubProcess, unique: str) -> None
         ["watch", "Not A Channel!"],
         ["no-such-command"],
         ["--no-such-option"],
+        ["--agent", "../etc/x", "status"],
+        ["task", "claim", "--lease", "soon"],
+        ["memory", "set", "only-a-key"],
+        ["lock"],
     ],
 )
 def test_bad_arguments_exit_2_with_one_line_and_no_traceback(shared_hub: HubProcess, args: list[str]) -> None:

@@ -72,7 +72,7 @@ def run(args: list[str]) -> int:
         _fail(f"{message} (see `{ctx.command_path if ctx is not None else 'agenthub'} --help`)")
         return code if isinstance(code, int) else EXIT_USAGE
     except UsageProblem as exc:
-        _fail(f"{exc} (see `agenthub {exc.command} --help`)")
+        _fail(f"{exc} (see `{' '.join(['agenthub', exc.command]).strip()} --help`)")
         return EXIT_USAGE
     except HubUnavailable:
         _fail(f"cannot reach the hub at {hub_url()}: is `agenthub serve` running? (or pass --hub URL)")

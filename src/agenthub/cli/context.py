@@ -8,6 +8,7 @@ replaced when the hub answers 401. Without `--agent`, commands act as the operat
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,8 +62,13 @@ class Options:
 _current: Options | None = None
 
 
+AGENT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@:-]{0,127}")
+
+
 def configure(hub: str | None, token: str | None, agent: str | None, data_dir: Path | None) -> Options:
     global _current
+    if agent and not AGENT_NAME.fullmatch(agent):
+        raise UsageProblem(f"--agent {agent!r} is not an agent name: letters, digits and . _ @ : - (at most 128)", "")
     _current = Options(
         hub=(hub or default_url()).rstrip("/"),
         token=token or None,
@@ -91,8 +97,12 @@ def client(timeout: float = 30.0) -> Client:
     cached = _cached_token(opts)
     if cached is not None:
         agent_client = Client(opts.hub, token=cached, timeout=timeout)
-        if _reuse(agent_client, opts.agent):
-            return agent_client
+        try:
+            if _reuse(agent_client, opts.agent):
+                return agent_client
+        except BaseException:
+            agent_client.close()
+            raise
         agent_client.close()
     agent_client = Client(opts.hub, token=opts.hub_token(), timeout=timeout)
     try:
@@ -102,14 +112,6 @@ def client(timeout: float = 30.0) -> Client:
         raise
     _save_token(opts, opts.agent, agent_client.token or "")
     return agent_client
-
-
-def agent_token() -> str:
-    """The agent token of `--agent` (registering it if needed), for clients the CLI builds itself."""
-    with client() as agent_client:
-        if agent_client.agent is None:
-            raise CliError("this command needs an agent: pass --agent NAME or set AGENTHUB_AGENT")
-        return agent_client.token or ""
 
 
 def require_agent() -> str:

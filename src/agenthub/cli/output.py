@@ -20,6 +20,9 @@ CHECK = "✓"
 READ = "✓✓"
 SENT = "·"
 
+_TIME_COLUMNS = frozenset({"time", "at", "when", "created", "updated", "expires", "last seen", "lease until"})
+PIPE_WIDTH = 200  # stdout is a pipe or a file: wide lines grep better than wrapped ones
+
 _console: Console | None = None
 _err_console: Console | None = None
 
@@ -27,9 +30,12 @@ _err_console: Console | None = None
 def console() -> Console:
     global _console
     if _console is None:
+        import os
+
         from rich.console import Console
 
-        _console = Console(highlight=False, soft_wrap=False)
+        plain = not sys.stdout.isatty() and not os.environ.get("COLUMNS")
+        _console = Console(highlight=False, width=PIPE_WIDTH if plain else None)
     return _console
 
 
@@ -72,7 +78,9 @@ def table(*columns: str, title: str | None = None) -> Table:
     from rich import box
     from rich.table import Table
 
-    result = Table(*columns, title=title, box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
+    result = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
+    for column in columns:
+        result.add_column(column, no_wrap=column in _TIME_COLUMNS)
     return result
 
 
@@ -82,12 +90,14 @@ def show(renderable: Any) -> None:
 
 def say(text: str) -> None:
     """A plain line for people (no markup interpretation)."""
-    console().print(text, markup=False)
+    console().print(text, markup=False, soft_wrap=True)
 
 
 def short(identifier: str | None) -> str:
-    """The first 8 characters of an id; commands accept such a prefix back."""
-    return "" if identifier is None else identifier[:8]
+    """The first 8 characters of a UUID (commands accept such a prefix back); anything else whole."""
+    if identifier is None:
+        return ""
+    return identifier[:8] if len(identifier) == 36 and identifier.count("-") == 4 else identifier
 
 
 def when(value: datetime | None) -> str:
