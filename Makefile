@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: serve test lint typecheck install install-dev bench clean
+.PHONY: serve test lint typecheck install install-dev schema bench clean
 
 $(BIN)/agenthub: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ typecheck: install-dev
 
 test: lint typecheck
 	$(BIN)/pytest
+
+# Regenerate src/agenthub/storage/schema.sql (the schema after every migration) after adding a migration.
+schema: install
+	$(BIN)/python -m agenthub.storage.sqlite_schema
 
 bench: install-dev
 	$(BIN)/pip install -q -e '.[dev,bench]'

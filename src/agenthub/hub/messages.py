@@ -7,8 +7,6 @@ import contextlib
 from collections.abc import Sequence
 from datetime import timedelta
 
-import orjson
-
 from agenthub._ids import new_id
 from agenthub._time import now_iso, to_iso, utcnow
 from agenthub.errors import BadRequest, Forbidden, InvalidField, NotFound, TooLarge
@@ -44,11 +42,6 @@ class Messages:
             )
         if item.channel is None and not item.recipients:
             raise InvalidField("a message needs a channel, recipients, or both", code="missing_target")
-        if item.metadata:
-            try:
-                orjson.dumps(item.metadata)
-            except orjson.JSONEncodeError as exc:
-                raise InvalidField(f"metadata cannot be stored as JSON: {exc}", code="invalid_metadata") from None
         recipients = list(dict.fromkeys(self._agents.resolve(r).id for r in item.recipients))
         return NewMessage(
             id=new_id(),
@@ -216,12 +209,20 @@ class Messages:
         return await self._storage.list_channels()
 
     async def subscribe(self, actor: Actor, pattern: str) -> Subscription:
+        [subscription] = await self.subscribe_all(actor, [pattern])
+        return subscription
+
+    async def subscribe_all(self, actor: Actor, patterns: Sequence[str]) -> list[Subscription]:
+        """Every pattern is checked before any is stored: a refused list subscribes to nothing."""
+        if not patterns:
+            return []
         agent_id = self._agent_only(actor)
-        try:
-            check_subscription(pattern)
-        except ValueError as exc:
-            raise InvalidField(str(exc), code="invalid_channel") from None
-        return await self._storage.subscribe(agent_id, pattern, self._router.add_subscription)
+        for pattern in patterns:
+            try:
+                check_subscription(pattern)
+            except ValueError as exc:
+                raise InvalidField(str(exc), code="invalid_channel") from None
+        return [await self._storage.subscribe(agent_id, p, self._router.add_subscription) for p in patterns]
 
     async def unsubscribe(self, actor: Actor, pattern: str) -> bool:
         agent_id = self._agent_only(actor)

@@ -3,7 +3,16 @@
 from agenthub.models.agents import Agent, AgentStatus, AgentUpdate, RegisterRequest, RegisterResponse, StatusUpdate
 from agenthub.models.approvals import Approval, ApprovalDecision, ApprovalRequest, ApprovalStatus
 from agenthub.models.audit import AuditEntry, AuditVerification, DecisionLog
-from agenthub.models.common import CHANNEL_RE, ChannelName, Wire, check_channel, check_subscription, covers
+from agenthub.models.common import (
+    CHANNEL_RE,
+    ChannelName,
+    JsonObject,
+    Text,
+    Wire,
+    check_channel,
+    check_subscription,
+    covers,
+)
 from agenthub.models.hung import HungAgent
 from agenthub.models.locks import Lock, LockMode, LockRenew, LockRequest
 from agenthub.models.memory import (
@@ -48,6 +57,7 @@ __all__ = [
     "DecisionLog",
     "HubStatus",
     "HungAgent",
+    "JsonObject",
     "Lock",
     "LockMode",
     "LockRenew",
@@ -70,6 +80,7 @@ __all__ = [
     "StatusUpdate",
     "SubscribeRequest",
     "Subscription",
+    "Text",
     "Thread",
     "ThreadCreate",
     "ThreadPriority",

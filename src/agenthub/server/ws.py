@@ -117,14 +117,18 @@ class Connection:
             except orjson.JSONDecodeError:
                 self.send_error(None, BadRequest("the frame is not valid JSON", code="malformed_frame"))
                 continue
-            if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+            if not isinstance(frame, dict):
                 self.send_error(
                     None, BadRequest('a frame is a JSON object with a string "type"', code="malformed_frame")
                 )
                 continue
             request_id = frame.get("id")
-            if request_id is not None and not isinstance(request_id, (str, int)):
+            if request_id is not None and (not isinstance(request_id, (str, int)) or isinstance(request_id, bool)):
                 self.send_error(None, BadRequest('"id" must be a string or an integer', code="malformed_frame"))
+                continue
+            if not isinstance(frame.get("type"), str):
+                error = BadRequest('a frame is a JSON object with a string "type"', code="malformed_frame")
+                self.send_error(request_id, error)
                 continue
             handler = HANDLERS.get(frame["type"])
             if handler is None:

@@ -76,6 +76,7 @@ class MessageQuery:
     thread_id: str | None = None
     since: int | None = None
     before: int | None = None
+    since_time: str | None = None  # ISO 8601 UTC as `agenthub._time.to_iso` writes it: created strictly after
     limit: int = 50
 
 
@@ -215,7 +216,7 @@ class MessageStore(Protocol):
         """The message, with receipts when it was direct."""
 
     async def query_messages(self, query: MessageQuery, viewer_id: str | None = None) -> list[Message]:
-        """Newest-last. With `since` the oldest after it come first; otherwise the newest are kept.
+        """Newest-last. With `since` or `since_time` the oldest after it come first; otherwise the newest are kept.
         With a `viewer_id`, direct messages that viewer neither sent nor received are left out."""
 
     async def messages_for_agent(
