@@ -32,6 +32,7 @@ COMMAND_MODULES = (
     "inbox",
     "watch",
     "export",
+    "tasks",
     "locks",
     "board",
     "approvals",
