@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: serve test lint typecheck install install-dev clean
+.PHONY: serve test lint typecheck install install-dev clean dashboard openapi frontend-check
 
 $(BIN)/agenthub: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,8 +31,31 @@ lint: install-dev
 typecheck: install-dev
 	$(BIN)/mypy
 
-test: lint typecheck
+test: lint typecheck frontend-check
 	$(BIN)/pytest
 
+# The web dashboard (frontend/, React + TypeScript). Its built bundle is committed in src/agenthub/dashboard/,
+# so running the hub needs no Node.js; these targets do.
+FRONTEND := frontend
+DASHBOARD := src/agenthub/dashboard
+
+$(FRONTEND)/node_modules/.package-lock.json: $(FRONTEND)/package-lock.json
+	cd $(FRONTEND) && npm ci --no-audit --no-fund
+	@touch $@
+
+# The OpenAPI schema the TypeScript client is generated from.
+openapi: install
+	$(BIN)/python -m agenthub.server.openapi_dump $(FRONTEND)/openapi.json
+	cd $(FRONTEND) && npm run --silent gen:api
+
+dashboard: $(FRONTEND)/node_modules/.package-lock.json
+	cd $(FRONTEND) && npm run --silent build
+	rm -rf $(DASHBOARD)/assets $(DASHBOARD)/index.html
+	mkdir -p $(DASHBOARD)
+	cp -R $(FRONTEND)/dist/. $(DASHBOARD)/
+
+frontend-check: $(FRONTEND)/node_modules/.package-lock.json
+	cd $(FRONTEND) && npm run --silent lint && npm run --silent typecheck
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache $(FRONTEND)/node_modules $(FRONTEND)/dist

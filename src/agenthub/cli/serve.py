@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import quote
 
 import typer
 
 from agenthub.cli.app import app
+
+
+def dashboard_url(host: str, port: int, token: str) -> str:
+    """The address that opens the dashboard logged in as the operator (the page then drops the token from it)."""
+    if host in ("0.0.0.0", "::", ""):
+        host = "127.0.0.1"
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{port}/?token={quote(token, safe='')}"
 
 
 @app.command()
@@ -67,6 +77,7 @@ def serve(
         f"agenthub {app_.version} on http://{shown}:{settings.port}  (database: {settings.resolved_database_url()})"
     )
     typer.echo(f"hub token: {token_place}{'  [--open: no token needed]' if settings.open else ''}")
+    typer.echo(f"dashboard: {dashboard_url(settings.host, settings.port, app_.state.hub.hub_token)}")
     uvicorn.run(
         app_,
         host=settings.host,

@@ -12,7 +12,7 @@ from agenthub.hub import VERSION, Hub
 from agenthub.server import ws
 from agenthub.server.errors import install_error_handlers
 from agenthub.server.limits import BodyLimit
-from agenthub.server.routes import agents, channels, health, legacy, messages
+from agenthub.server.routes import agents, channels, dashboard, health, legacy, messages
 from agenthub.settings import HubSettings
 from agenthub.storage import Storage, storage_for_url
 
@@ -42,5 +42,6 @@ def create_app(settings: HubSettings, storage: Storage | None = None) -> FastAPI
     for module in (health, agents, messages, channels, legacy):
         app.include_router(module.router)
     app.include_router(ws.router)
+    app.include_router(dashboard.router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app
