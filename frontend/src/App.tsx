@@ -18,7 +18,7 @@ import { ErrorState, Loading } from "./components/states";
 import { Button } from "./components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "./components/ui/card";
 import { Input, Label } from "./components/ui/input";
-import { clearToken, setToken } from "./lib/auth";
+import { clearToken, getToken, goWithoutToken, isOpenHub, setToken } from "./lib/auth";
 import { LiveProvider, useLive } from "./lib/live";
 import { useMetricsRecorder } from "./lib/metrics";
 import { href, useRoute } from "./lib/router";
@@ -44,10 +44,18 @@ const VIEWS = [
 ] as const;
 
 export function App() {
+  const [, rerender] = useState(0);
+  if (!getToken() && !isOpenHub()) return <Login onSignedIn={() => rerender((n) => n + 1)} />;
+  return <Connected />;
+}
+
+function Connected() {
   const status = useStatus();
   if (status.isPending) return <Loading rows={4} label="Connecting to the hub" />;
   if (status.isError) {
-    if (status.error instanceof ApiError && status.error.status === 401) return <Login />;
+    if (status.error instanceof ApiError && status.error.status === 401) {
+      return <Login rejected onSignedIn={() => void status.refetch()} />;
+    }
     return (
       <div className="mx-auto max-w-lg p-6">
         <ErrorState error={status.error} onRetry={() => void status.refetch()} />
@@ -61,7 +69,7 @@ export function App() {
   );
 }
 
-function Login() {
+function Login({ rejected = false, onSignedIn }: { rejected?: boolean; onSignedIn: () => void }) {
   const client = useQueryClient();
   const [value, setValue] = useState("");
   const submit = (event: FormEvent) => {
@@ -69,6 +77,12 @@ function Login() {
     if (!value.trim()) return;
     setToken(value);
     void client.resetQueries();
+    onSignedIn();
+  };
+  const withoutToken = () => {
+    goWithoutToken();
+    void client.resetQueries();
+    onSignedIn();
   };
   return (
     <div className="flex min-h-full items-center justify-center p-4">
@@ -84,7 +98,15 @@ function Login() {
           <form onSubmit={submit} className="flex flex-col gap-3">
             <Label htmlFor="token">Hub token</Label>
             <Input id="token" type="password" value={value} onChange={(e) => setValue(e.target.value)} autoFocus />
+            {rejected && (
+              <p role="alert" className="text-sm text-destructive">
+                The hub did not accept that token. Check it and try again.
+              </p>
+            )}
             <Button type="submit">Sign in</Button>
+            <Button type="button" variant="link" onClick={withoutToken}>
+              Continue without a token (a hub started with --open)
+            </Button>
           </form>
         </CardContent>
       </Card>
@@ -117,7 +139,8 @@ function Shell({ version }: { version: string }) {
   const View = current.Component;
   const signOut = () => {
     clearToken();
-    void client.resetQueries();
+    client.clear();
+    window.location.reload();
   };
   return (
     <div className="flex min-h-full flex-col md:flex-row">

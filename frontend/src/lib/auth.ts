@@ -21,4 +21,16 @@ export function setToken(token: string): void {
 
 export function clearToken(): void {
   localStorage.removeItem(KEY);
+  sessionStorage.removeItem(OPEN);
+}
+
+const OPEN = "agenthub.open";
+
+/** The user chose to go on without a token (a hub started with `--open`). */
+export function isOpenHub(): boolean {
+  return sessionStorage.getItem(OPEN) === "1";
+}
+
+export function goWithoutToken(): void {
+  sessionStorage.setItem(OPEN, "1");
 }

@@ -2,7 +2,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { CheckCircle2, Plus, UserPlus, XCircle } from "lucide-react";
 import { type FormEvent, useState } from "react";
 
-import { request } from "../api/client";
+import { ApiError, request } from "../api/client";
 import { useAgentNames, useAgents, useHas, useTasks } from "../api/queries";
 import { TASK_STATUSES, type Task, type TaskGraph as Graph, type TaskStatus } from "../api/types";
 import { EmptyState, ErrorState, Loading, QueryView } from "../components/states";
@@ -38,11 +38,13 @@ export function TasksView() {
   const [creating, setCreating] = useState(false);
   return (
     <div className="flex flex-col gap-4">
-      <div>
-        <Button onClick={() => setCreating(true)}>
-          <Plus aria-hidden /> New task
-        </Button>
-      </div>
+      {!(tasks.error instanceof ApiError && tasks.error.unavailable) && (
+        <div>
+          <Button onClick={() => setCreating(true)}>
+            <Plus aria-hidden /> New task
+          </Button>
+        </div>
+      )}
       <QueryView
         query={tasks}
         feature="Tasks"
