@@ -51,7 +51,8 @@ class HubProcess:
         env.update(self.env)
         cmd = [sys.executable, "-m", "agenthub", "serve", "--port", str(self.port), "--data-dir", str(self.data_dir)]
         log = self.log_path.open("ab")
-        self.proc = subprocess.Popen([*cmd, "--log-level", "warning", *self.args], stdout=log, stderr=subprocess.STDOUT, env=env)
+        cmd += ["--log-level", "warning", *self.args]
+        self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
         log.close()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

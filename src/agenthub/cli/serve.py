@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Generator
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
 import typer
+import uvicorn
 
 from agenthub.cli.app import app
 
@@ -18,6 +21,18 @@ def dashboard_url(host: str, port: int, token: str) -> str:
     elif ":" in host and not host.startswith("["):
         host = f"[{host}]"
     return f"http://{host}:{port}/?token={quote(token, safe='')}"
+
+
+class HubServer(uvicorn.Server):
+    """uvicorn's server, except that a graceful stop on SIGTERM or SIGINT exits 0 instead of re-raising the signal."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        with super().capture_signals():
+            try:
+                yield
+            finally:
+                self._captured_signals.clear()
 
 
 @app.command()
@@ -46,7 +61,6 @@ def serve(
     log_level: Annotated[str, typer.Option(envvar="AGENTHUB_LOG_LEVEL", help="uvicorn log level")] = "info",
 ) -> None:
     """Start the hub (SQLite in the data dir unless told otherwise)."""
-    import uvicorn
     from pydantic import ValidationError
 
     from agenthub.server import create_app
@@ -78,7 +92,7 @@ def serve(
     )
     typer.echo(f"hub token: {token_place}{'  [--open: no token needed]' if settings.open else ''}")
     typer.echo(f"dashboard: {dashboard_url(settings.host, settings.port, app_.state.hub.hub_token)}")
-    uvicorn.run(
+    config = uvicorn.Config(
         app_,
         host=settings.host,
         port=settings.port,
@@ -87,3 +101,4 @@ def serve(
         lifespan="on",
         server_header=False,
     )
+    HubServer(config).run()

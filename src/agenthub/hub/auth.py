@@ -43,10 +43,11 @@ def same_token(given: str, expected: str) -> bool:
 
 
 def ensure_hub_token(data_dir: Path, configured: str | None) -> str:
-    """The configured hub token, or the one in `<data_dir>/token`, generated (mode 0600) on first start."""
+    """The configured hub token, or the one in `<data_dir>/token`, generated (mode 0600) on first start.
+    The data dir itself is created private (0700)."""
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     if configured:
         return configured
-    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     path = data_dir / TOKEN_FILE
     try:
         existing = path.read_text().strip()

@@ -46,7 +46,7 @@ class Session:
         self.replaying = True
         self.overflowed = False
         self._pending: list[tuple[int, str, bool]] = []
-        self._outbox: deque[tuple[str, int]] = deque()  # (frame, seq of a direct message or 0)
+        self._outbox: deque[tuple[str, int, bool]] = deque()  # (frame, stream seq or 0 for events, direct)
         self.ready = asyncio.Event()
         self._drained = asyncio.Event()
 
@@ -61,19 +61,19 @@ class Session:
             return
         if seq > self.last_seq:
             self.last_seq = seq
-            self._outbox.append((frame, seq if direct else 0))
+            self._outbox.append((frame, seq, direct))
             self._check(len(self._outbox))
             self.ready.set()
 
     def push_event(self, frame: str) -> None:
-        self._outbox.append((frame, 0))
+        self._outbox.append((frame, 0, False))
         self._check(len(self._outbox))
         self.ready.set()
 
     def push_replayed(self, message: Message, direct: bool) -> None:
         if message.seq > self.last_seq:
             self.last_seq = message.seq
-            self._outbox.append((message_frame(message), message.seq if direct else 0))
+            self._outbox.append((message_frame(message), message.seq, direct))
             self.ready.set()
 
     def go_live(self) -> None:
@@ -83,7 +83,7 @@ class Session:
         for seq, frame, direct in pending:
             self.push(seq, frame, direct)
 
-    def take(self) -> list[tuple[str, int]]:
+    def take(self) -> list[tuple[str, int, bool]]:
         """Everything queued so far, in order."""
         items = list(self._outbox)
         self._outbox.clear()

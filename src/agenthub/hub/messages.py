@@ -168,7 +168,8 @@ class Messages:
 
     async def open_session(self, actor: Actor, since: int | None, session: Session | None = None) -> Session:
         """Attach a live session and replay what it missed; it is live, with no gap, when this returns."""
-        session = session or Session(actor.agent_id, self._settings.send_buffer_frames)
+        if session is None:
+            session = Session(actor.agent_id, self._settings.send_buffer_frames)
         self._router.attach(session)
         try:
             if actor.agent_id is None:
@@ -184,17 +185,20 @@ class Messages:
         return session
 
     async def _replay(self, session: Session, agent_id: str | None, position: int) -> None:
+        """Replay in pages no larger than half the send buffer, waiting for the sender to drain in between,
+        so a replay never overflows the session it feeds."""
+        page_size = max(1, min(REPLAY_PAGE, session.limit // 2))
         while True:
+            await session.drained_below(session.limit - page_size)
             if agent_id is None:
-                page = await self._storage.query_messages(MessageQuery(since=position, limit=REPLAY_PAGE))
+                page = await self._storage.query_messages(MessageQuery(since=position, limit=page_size))
             else:
-                page = await self.pending_for(agent_id, position, REPLAY_PAGE)
+                page = await self.pending_for(agent_id, position, page_size)
             for message in page:
                 session.push_replayed(message, agent_id is not None and agent_id in message.recipients)
-            if len(page) < REPLAY_PAGE:
+            if len(page) < page_size:
                 return
             position = page[-1].seq
-            await session.drained_below(session.limit // 2)  # let the sender catch up before the next page
 
     def close_session(self, session: Session) -> None:
         self._router.detach(session)

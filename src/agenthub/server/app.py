@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.responses import ORJSONResponse
 
 from agenthub.hub import VERSION, Hub
 from agenthub.server import ws
@@ -33,7 +32,6 @@ def create_app(settings: HubSettings, storage: Storage | None = None) -> FastAPI
         title="agenthub",
         version=VERSION,
         description="A local-first hub through which AI agents and their people talk, split work and share state.",
-        default_response_class=ORJSONResponse,
         strict_content_type=False,  # curl -d and seed-002 scripts send JSON without the header
         lifespan=lifespan,
     )

@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import ORJSONResponse
+from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 
@@ -29,8 +30,12 @@ _HTTP_CODES = {
 }
 
 
-def error_response(error: AgentHubError, headers: dict[str, str] | None = None) -> ORJSONResponse:
-    return ORJSONResponse(error.to_body(), status_code=error.status, headers=headers)
+def json_response(body: Any, status_code: int, headers: dict[str, str] | None = None) -> Response:
+    return Response(orjson.dumps(body), status_code=status_code, headers=headers, media_type="application/json")
+
+
+def error_response(error: AgentHubError, headers: dict[str, str] | None = None) -> Response:
+    return json_response(error.to_body(), error.status, headers)
 
 
 def validation_details(errors: list[Any]) -> list[dict[str, Any]]:
@@ -54,19 +59,19 @@ def invalid(errors: list[Any]) -> AgentHubError:
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AgentHubError)
-    async def hub_error(_: Request, exc: AgentHubError) -> ORJSONResponse:
+    async def hub_error(_: Request, exc: AgentHubError) -> Response:
         return error_response(exc)
 
     @app.exception_handler(RequestValidationError)
-    async def request_invalid(_: Request, exc: RequestValidationError) -> ORJSONResponse:
+    async def request_invalid(_: Request, exc: RequestValidationError) -> Response:
         return error_response(invalid(list(exc.errors())))
 
     @app.exception_handler(ValidationError)
-    async def model_invalid(_: Request, exc: ValidationError) -> ORJSONResponse:
+    async def model_invalid(_: Request, exc: ValidationError) -> Response:
         return error_response(invalid(list(exc.errors())))
 
     @app.exception_handler(HTTPException)
-    async def http_error(request: Request, exc: HTTPException) -> ORJSONResponse:
+    async def http_error(request: Request, exc: HTTPException) -> Response:
         code = _HTTP_CODES.get(exc.status_code, "http_error")
         if exc.status_code == 404:
             message = f"no such route: {request.method} {request.url.path}"
@@ -75,9 +80,9 @@ def install_error_handlers(app: FastAPI) -> None:
         else:
             message = str(exc.detail)
         body = {"error": {"code": code, "message": message, "details": None}}
-        return ORJSONResponse(body, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+        return json_response(body, exc.status_code, getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
-    async def unexpected(_: Request, exc: Exception) -> ORJSONResponse:
+    async def unexpected(_: Request, exc: Exception) -> Response:
         log.exception("unexpected error", exc_info=exc)
         return error_response(AgentHubError())

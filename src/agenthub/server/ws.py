@@ -28,7 +28,9 @@ log = logging.getLogger(__name__)
 router = APIRouter()
 
 MAX_IN_FLIGHT = 512
-SLOW_CONSUMER_CLOSE = 1013  # "try again later": resume with since=<last seq received>
+SLOW_CONSUMER_CLOSE = 1013  # "try again later"
+# Frames written before the close may be lost with it, so only the client knows where to resume.
+SLOW_CONSUMER_REASON = "slow consumer: reconnect with since=<the last seq you received>"
 POLICY_CLOSE = 1008
 
 Handler = Callable[["Connection", dict[str, Any]], Awaitable[Any]]
@@ -53,6 +55,11 @@ def _frame(kind: str, request_id: Any, key: str, value: Any) -> str:
     return orjson.dumps(body, option=orjson.OPT_UTC_Z).decode()
 
 
+def _error(error: AgentHubError) -> dict[str, Any]:
+    """An error frame's body: the HTTP error body plus the status, so clients rebuild the same error class."""
+    return {**error.to_body()["error"], "status": error.status}
+
+
 class Connection:
     def __init__(self, websocket: WebSocket, hub: Hub, actor: Actor) -> None:
         self.websocket = websocket
@@ -70,7 +77,7 @@ class Connection:
         return self.actor.agent_id
 
     def send_error(self, request_id: Any, error: AgentHubError) -> None:
-        self.session.push_event(_frame("error", request_id, "error", error.to_body()["error"]))
+        self.session.push_event(_frame("error", request_id, "error", _error(error)))
 
     async def run(self) -> None:
         if self.actor.agent_id is not None:
@@ -150,14 +157,13 @@ class Connection:
         while True:
             await session.ready.wait()
             if session.overflowed:
-                reason = f"slow consumer: reconnect with since={session.last_seq}"
-                await websocket.close(code=SLOW_CONSUMER_CLOSE, reason=reason)
+                await websocket.close(code=SLOW_CONSUMER_CLOSE, reason=SLOW_CONSUMER_REASON)
                 return
             direct: list[int] = []
-            for frame, direct_seq in session.take():
+            for frame, seq, is_direct in session.take():
                 await websocket.send_text(frame)
-                if direct_seq:
-                    direct.append(direct_seq)
+                if is_direct:
+                    direct.append(seq)
             if direct and self.actor.agent_id is not None:
                 self.hub.messages.delivered(self.actor.agent_id, direct)
 
@@ -173,7 +179,7 @@ async def agent_socket(websocket: WebSocket, agent_id: str) -> None:
         if actor.agent_id is not None and agent_id not in (actor.agent_id, actor.name):
             raise Forbidden("this token belongs to another agent", code="not_yourself")
     except AgentHubError as exc:
-        await websocket.send_text(_frame("error", None, "error", exc.to_body()["error"]))
+        await websocket.send_text(_frame("error", None, "error", _error(exc)))
         await websocket.close(code=POLICY_CLOSE, reason=exc.code)
         return
     with contextlib.suppress(WebSocketDisconnect):
