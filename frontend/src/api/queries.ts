@@ -106,7 +106,7 @@ export function useDirectMessages(enabled: boolean) {
     enabled,
     queryFn: async () =>
       (await unwrap<Message[]>(api.GET("/api/messages", { params: { query: { limit: 1000 } } }))).filter(
-        (m) => m.recipients.length > 0,
+        (m) => m.recipients.length > 0 && !("agenthub:event" in m.metadata),
       ),
     staleTime: Infinity,
   });

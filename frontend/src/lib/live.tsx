@@ -46,12 +46,19 @@ function appendMessage(client: QueryClient, message: Message): void {
     old === undefined || old.some((m) => m.id === message.id) ? old : [...old, message];
   if (message.channel) client.setQueryData<Message[]>(["messages", "channel", message.channel], add);
   if (message.thread_id) client.setQueryData<Message[]>(["messages", "thread", message.thread_id], add);
-  if (message.recipients.length > 0) client.setQueryData<Message[]>(["messages", "direct"], add);
+  if (message.recipients.length > 0 && !("agenthub:event" in message.metadata)) {
+    client.setQueryData<Message[]>(["messages", "direct"], add);
+  }
 }
 
 /** What each event changes in the cache. */
 export function applyFrame(client: QueryClient, frame: Frame): void {
   const [family] = frame.type.split(":");
+  // Every change is audited, and locks have no events of their own: refetch them if they are on screen.
+  if (family !== "ack" && family !== "error") {
+    void client.invalidateQueries({ queryKey: ["audit"] });
+    void client.invalidateQueries({ queryKey: ["locks"] });
+  }
   switch (family) {
     case "message":
       if (frame.type === "message:received" && frame.data) {
@@ -104,6 +111,8 @@ export function LiveProvider({ children }: { children: ReactNode }) {
       socket.onopen = () => {
         const data = lastSeq === null ? {} : { since: lastSeq };
         socket?.send(JSON.stringify({ type: "agent:register", id: "1", data }));
+        // Memory changes go to watchers only; a hub without shared memory answers an error frame, ignored.
+        socket?.send(JSON.stringify({ type: "memory:watch", id: "2", data: { prefix: "" } }));
       };
       socket.onmessage = (event: MessageEvent<string>) => {
         let frame: Frame;
@@ -112,6 +121,7 @@ export function LiveProvider({ children }: { children: ReactNode }) {
         } catch {
           return;
         }
+        if (frame.id === "2") return;
         if (frame.type === "ack" && frame.id === "1") {
           const reconnected = attempt > 0;
           attempt = 0;
