@@ -37,8 +37,10 @@ def _require_chromium() -> None:
     pytest.skip(message)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """One Chromium per test module. Not per session: Playwright's sync API keeps its event loop running in this
+    thread while it is open, which would break `asyncio.run()` in the tests that come after."""
     _require_chromium()
     from playwright.sync_api import sync_playwright
 

@@ -1,5 +1,15 @@
 /** A small SVG line chart of the last few minutes. */
-export function Chart({ label, values, unit = "" }: { label: string; values: (number | null)[]; unit?: string }) {
+export function Chart({
+  label,
+  values,
+  unit = "",
+  missing,
+}: {
+  label: string;
+  values: (number | null)[];
+  unit?: string;
+  missing?: string;
+}) {
   const width = 300;
   const height = 80;
   const known = values.filter((v): v is number => v !== null);
@@ -17,6 +27,12 @@ export function Chart({ label, values, unit = "" }: { label: string; values: (nu
           {last === undefined ? "–" : `${last}${unit}`}
         </span>
       </figcaption>
+      <div className="relative">
+      {points.length < 2 && (
+        <span className="absolute inset-0 flex items-center justify-center text-xs text-muted-foreground">
+          {known.length === 0 && missing ? missing : "collecting samples…"}
+        </span>
+      )}
       <svg
         viewBox={`0 0 ${width} ${height}`}
         preserveAspectRatio="none"
@@ -28,7 +44,9 @@ export function Chart({ label, values, unit = "" }: { label: string; values: (nu
         {points.length > 1 && (
           <polyline points={points.join(" ")} fill="none" stroke="#1e40af" strokeWidth={1.5} vectorEffect="non-scaling-stroke" />
         )}
+
       </svg>
+      </div>
       <span className="text-right text-[10px] text-muted-foreground">peak {max}{unit} · last {values.length} s</span>
     </figure>
   );

@@ -37,19 +37,24 @@ export function useMetricsRecorder(): void {
     if (frame.type === "message:received") counted += 1;
   });
   useEffect(() => {
-    const tick = setInterval(() => {
+    const sample = () => {
       const agents = client.getQueryData<Agent[]>(["agents", "all"]) ?? [];
       const tasks = client.getQueryData<Task[]>(["tasks", "all"]);
-      const sample: Sample = {
+      const taken: Sample = {
         t: Date.now(),
         messages: counted,
         queue: tasks ? tasks.filter((t) => t.status === "pending").length : null,
         agents: agents.filter((a) => a.status === "online" || a.status === "busy").length,
       };
       counted = 0;
-      samples = [...samples, sample].slice(-KEEP);
+      samples = [...samples, taken].slice(-KEEP);
       for (const callback of subscribers) callback();
-    }, 1000);
-    return () => clearInterval(tick);
+    };
+    const first = setTimeout(sample, 0);
+    const tick = setInterval(sample, 1000);
+    return () => {
+      clearTimeout(first);
+      clearInterval(tick);
+    };
   }, [client]);
 }

@@ -51,7 +51,11 @@ export function OverviewView() {
         </CardHeader>
         <CardContent className="grid gap-4 md:grid-cols-3">
           <Chart label="Messages per second" values={samples.map((x) => x.messages)} />
-          <Chart label="Queue depth (pending tasks)" values={samples.map((x) => x.queue)} />
+          <Chart
+            label="Queue depth (pending tasks)"
+            values={samples.map((x) => x.queue)}
+            missing={tasks.isError ? "no tasks on this hub" : undefined}
+          />
           <Chart label="Active agents" values={samples.map((x) => x.agents)} />
         </CardContent>
       </Card>
