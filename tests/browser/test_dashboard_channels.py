@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from agenthub import Client
 from tests.browser.helpers import go, open_dashboard
 from tests.hubproc import HubProcess
 
@@ -30,30 +31,28 @@ def test_without_a_token_the_page_asks_for_one(page: Any, shared_hub: HubProcess
     page.locator("[data-live=live]").wait_for()
 
 
-def test_a_message_sent_from_python_appears_without_reload(page: Any, shared_hub: HubProcess, unique: str) -> None:
+def test_a_message_sent_from_the_sdk_appears_without_reload(page: Any, shared_hub: HubProcess, unique: str) -> None:
     channel = f"web-{unique}"
-    _, token = shared_hub.register(f"poster-{unique}")
-    with shared_hub.client(token) as http:
-        http.post("/api/messages", json={"channel": channel, "content": "before the page opened"}).raise_for_status()
-    open_dashboard(page, shared_hub, f"channels/{channel}")
-    log = page.get_by_role("log", name="Message log")
-    expect(log.get_by_test_id("message")).to_have_count(1)
-    page.evaluate("window.__sameDocument = true")
+    with Client.for_agent(f"poster-{unique}", server_url=shared_hub.url, hub_token=shared_hub.token) as sdk:
+        sdk.send_message("before the page opened", channel=channel)
+        open_dashboard(page, shared_hub, f"channels/{channel}")
+        log = page.get_by_role("log", name="Message log")
+        expect(log.get_by_test_id("message")).to_have_count(1)
+        page.evaluate("window.__sameDocument = true")
 
-    with shared_hub.client(token) as http:
-        sent = http.post("/api/messages", json={"channel": channel, "content": f"hello from python {unique}"})
-        sent.raise_for_status()
-        http.post(
-            "/api/messages",
-            json={"channel": channel, "content": "thread reply", "thread_id": f"th-{unique}", "title": "A thread"},
-        ).raise_for_status()
+        sent = sdk.send_message(f"hello from python {unique}", channel=channel)
+        sdk.send_message("thread reply", channel=channel, thread_id=f"th-{unique}", title="A thread")
 
-    item = log.locator(f"[data-seq='{sent.json()['seq']}']")
-    expect(item).to_contain_text(f"hello from python {unique}")
-    expect(item).to_contain_text(f"poster-{unique}")
-    expect(log.get_by_test_id("message")).to_have_count(3)
-    expect(log).to_contain_text("A thread")
-    assert page.evaluate("window.__sameDocument") is True  # no reload happened
+        item = log.locator(f"[data-seq='{sent.seq}']")
+        expect(item).to_contain_text(f"hello from python {unique}")
+        expect(item).to_contain_text(f"poster-{unique}")
+        expect(log.get_by_test_id("message")).to_have_count(3)
+        expect(log).to_contain_text("A thread")
+        assert page.evaluate("window.__sameDocument") is True  # no reload happened
+
+        log.get_by_role("button", name="thread").click()
+        expect(log.get_by_test_id("message")).to_have_count(1)
+        expect(log.get_by_test_id("message")).to_contain_text("thread reply")
 
 
 def test_the_operator_sends_a_message(page: Any, shared_hub: HubProcess, unique: str) -> None:
