@@ -54,10 +54,10 @@ def test_a_task_completed_by_a_worker_moves_to_done_with_its_check_mark(
     tag = f"web-{unique}"
     title = f"write the report {unique}"
     _, worker = shared_hub.register(f"worker-{unique}", capabilities=["writing"])
-    open_dashboard(page, shared_hub, "tasks")
     with shared_hub.client() as http:
         created = http.post("/api/tasks", json={"title": title, "tags": [tag], "priority": 4})
         assert created.status_code == 201, created.text
+    open_dashboard(page, shared_hub, "tasks")
     card = page.locator(f"[data-testid=task-card][data-task='{title}']")
     expect(page.locator("[data-column=pending]").locator(card)).to_be_visible()
     expect(card).to_contain_text("P4")

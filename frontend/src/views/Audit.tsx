@@ -87,17 +87,21 @@ export function AuditView() {
                   <Th>Actor</Th>
                   <Th>Action</Th>
                   <Th className="hidden md:table-cell">Subject</Th>
+                  <Th className="hidden lg:table-cell">Details</Th>
                 </tr>
               </THead>
               <TBody>
                 {[...list].reverse().map((e) => (
                   <tr key={e.id}>
                     <Td className="tabular-nums text-muted-foreground">{e.id}</Td>
-                    <Td className="whitespace-nowrap">{dateTime(e.at)}</Td>
-                    <Td>{name(e.actor_id)}</Td>
-                    <Td className="font-mono text-xs">{e.action}</Td>
+                    <Td className="text-xs md:whitespace-nowrap md:text-sm">{dateTime(e.at)}</Td>
+                    <Td className="break-words">{name(e.actor_id)}</Td>
+                    <Td className="font-mono text-xs break-all">{e.action}</Td>
                     <Td className="hidden text-xs text-muted-foreground md:table-cell">
                       {e.subject_type} {e.subject_id ? e.subject_id.slice(0, 8) : ""}
+                    </Td>
+                    <Td className="hidden max-w-80 truncate font-mono text-xs text-muted-foreground lg:table-cell" title={JSON.stringify(e.details)}>
+                      {Object.keys(e.details ?? {}).length > 0 ? JSON.stringify(e.details) : ""}
                     </Td>
                   </tr>
                 ))}
