@@ -47,6 +47,11 @@ def test_an_approval_is_approved_in_the_page_and_the_waiting_agent_goes_on(
     assert answer["reason"] == "looks good"
     expect(page.locator(f"[data-testid=approval][data-action='{action}']")).to_have_attribute("data-status", "approved")
 
+    with shared_hub.client(token) as http:  # a request made while the page is open shows up live
+        http.post("/api/approvals", json={"action": f"roll back {unique}"}).raise_for_status()
+    pending = page.locator(f"[data-testid=approval][data-action='roll back {unique}']")
+    expect(pending).to_have_attribute("data-status", "pending")
+
 
 def test_a_task_completed_by_a_worker_moves_to_done_with_its_check_mark(
     page: Any, shared_hub: HubProcess, unique: str

@@ -51,39 +51,51 @@ function appendMessage(client: QueryClient, message: Message): void {
   }
 }
 
+/**
+ * Refetches coalesced per query family: a burst of events (a busy channel) costs one refetch per family at
+ * most every `COALESCE_MS`, and only of the queries on screen (TanStack refetches active queries only).
+ */
+const COALESCE_MS = 400;
+const due = new Map<string, ReturnType<typeof setTimeout>>();
+
+function refetchSoon(client: QueryClient, ...keys: string[][]): void {
+  for (const key of keys) {
+    const name = key.join("/");
+    if (due.has(name)) continue;
+    due.set(
+      name,
+      setTimeout(() => {
+        due.delete(name);
+        void client.invalidateQueries({ queryKey: key });
+      }, COALESCE_MS),
+    );
+  }
+}
+
 /** What each event changes in the cache. */
 export function applyFrame(client: QueryClient, frame: Frame): void {
   const [family] = frame.type.split(":");
+  if (family === "ack" || family === "error") return;
   // Every change is audited, and locks have no events of their own: refetch them if they are on screen.
-  if (family !== "ack" && family !== "error") {
-    void client.invalidateQueries({ queryKey: ["audit"] });
-    void client.invalidateQueries({ queryKey: ["locks"] });
-  }
+  refetchSoon(client, ["audit"], ["locks"]);
   switch (family) {
     case "message":
       if (frame.type === "message:received" && frame.data) {
         appendMessage(client, frame.data as Message);
-        void client.invalidateQueries({ queryKey: ["channels"] });
-        void client.invalidateQueries({ queryKey: ["status"] });
+        refetchSoon(client, ["channels"], ["status"]);
       }
       break;
     case "agent":
-      void client.invalidateQueries({ queryKey: ["agents"] });
-      void client.invalidateQueries({ queryKey: ["status"] });
+      refetchSoon(client, ["agents"], ["status"]);
       break;
     case "task":
-      void client.invalidateQueries({ queryKey: ["tasks"] });
-      void client.invalidateQueries({ queryKey: ["agents", "hung"] });
+      refetchSoon(client, ["tasks"], ["agents", "hung"]);
       break;
     case "approval":
-      void client.invalidateQueries({ queryKey: ["approvals"] });
-      void client.invalidateQueries({ queryKey: ["audit"] });
+      refetchSoon(client, ["approvals"]);
       break;
     case "memory":
-      void client.invalidateQueries({ queryKey: ["memory"] });
-      break;
-    case "lock":
-      void client.invalidateQueries({ queryKey: ["locks"] });
+      refetchSoon(client, ["memory"]);
       break;
     default:
       break;
