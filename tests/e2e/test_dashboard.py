@@ -55,3 +55,8 @@ def test_unknown_or_crafted_asset_names_never_reach_other_files(shared_hub: HubP
         answer = httpx.get(f"{shared_hub.url}/ui/assets/{name}")
         assert answer.status_code == 404 or answer.text == index
         assert "import" not in answer.text
+
+
+def test_serve_prints_the_address_that_signs_the_operator_in(shared_hub: HubProcess) -> None:
+    printed = shared_hub.log_path.read_text()
+    assert f"dashboard: http://127.0.0.1:{shared_hub.port}/?token={shared_hub.token}\n" in printed
