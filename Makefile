@@ -54,8 +54,13 @@ dashboard: $(FRONTEND)/node_modules/.package-lock.json
 	mkdir -p $(DASHBOARD)
 	cp -R $(FRONTEND)/dist/. $(DASHBOARD)/
 
+# Lint, type check, and check that the committed bundle is what the source builds to.
 frontend-check: $(FRONTEND)/node_modules/.package-lock.json
 	cd $(FRONTEND) && npm run --silent lint && npm run --silent typecheck
+	cd $(FRONTEND) && npx vite build --logLevel error --outDir dist-check --emptyOutDir
+	@diff -r $(FRONTEND)/dist-check $(DASHBOARD) >/dev/null || { rm -rf $(FRONTEND)/dist-check; \
+		echo "src/agenthub/dashboard/ is not what frontend/ builds to: run 'make dashboard' and commit it"; exit 1; }
+	@rm -rf $(FRONTEND)/dist-check
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache $(FRONTEND)/node_modules $(FRONTEND)/dist
