@@ -97,7 +97,7 @@ function Login({ rejected = false, onSignedIn }: { rejected?: boolean; onSignedI
         <CardContent>
           <form onSubmit={submit} className="flex flex-col gap-3">
             <Label htmlFor="token">Hub token</Label>
-            <Input id="token" type="password" value={value} onChange={(e) => setValue(e.target.value)} autoFocus />
+            <Input id="token" type="password" autoComplete="off" value={value} onChange={(e) => setValue(e.target.value)} autoFocus />
             {rejected && (
               <p role="alert" className="text-sm text-destructive">
                 The hub did not accept that token. Check it and try again.
@@ -149,7 +149,12 @@ function Shell({ version }: { version: string }) {
           <a href={href("overview")} className="font-semibold tracking-tight">
             agenthub <span className="text-xs font-normal text-muted-foreground">{version}</span>
           </a>
-          <LiveBadge />
+          <span className="flex items-center gap-1">
+            <LiveBadge />
+            <Button variant="ghost" size="icon" className="md:hidden" onClick={signOut} aria-label="Sign out">
+              <LogOut aria-hidden />
+            </Button>
+          </span>
         </div>
         <nav aria-label="Views" className="flex gap-1 overflow-x-auto px-2 pb-2 md:flex-col md:overflow-visible">
           {VIEWS.map(({ id, label, icon: Icon }) => (
