@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: serve test lint typecheck install install-dev clean dashboard openapi frontend-check
+.PHONY: serve test lint typecheck install install-dev schema bench clean dashboard openapi frontend-check
 
 $(BIN)/agenthub: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,14 @@ frontend-check: $(FRONTEND)/node_modules/.package-lock.json
 	@diff -r $(FRONTEND)/dist-check $(DASHBOARD) >/dev/null || { rm -rf $(FRONTEND)/dist-check; \
 		echo "src/agenthub/dashboard/ is not what frontend/ builds to: run 'make dashboard' and commit it"; exit 1; }
 	@rm -rf $(FRONTEND)/dist-check
+
+# Regenerate src/agenthub/storage/schema.sql (the schema after every migration) after adding a migration.
+schema: install
+	$(BIN)/python -m agenthub.storage.sqlite_schema
+
+bench: install-dev
+	$(BIN)/pip install -q -e '.[dev,bench]'
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache $(FRONTEND)/node_modules $(FRONTEND)/dist

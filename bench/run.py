@@ -148,7 +148,45 @@ class Bench:
         )
         self.fanout_hub(hub, pid)
         self.latency_hub(hub)
+        self.tasks_hub(hub, pid)
+        self.cas_hub(hub, pid)
         self.idle_agents(hub, pid)
+
+    def tasks_hub(self, hub: HubProcess, pid: int) -> None:
+        total = 300 if self.smoke else 20_000
+        creator = hub.register("task-creator")
+        w.in_processes(w.hub_create_tasks, [(hub.ws_url, (creator[0]["id"], creator[1]), total)])
+        workers = [(a["id"], t) for a, t in (hub.register(f"worker{i}") for i in range(16))]
+        jobs = [(hub.ws_url, workers[i::2], self.duration) for i in range(2)]
+        done: list[str] = []
+
+        def go() -> float:
+            started = time.monotonic()
+            for ids in w.in_processes(w.hub_task_workers, jobs):
+                done.extend(ids)
+            return len(done) / min(self.duration, time.monotonic() - started)
+
+        self.measured("hub_tasks", "tasks/s", [pid], go)
+        if len(done) != len(set(done)):
+            raise SystemExit(f"a task was completed twice: {len(done) - len(set(done))} duplicates")
+
+    def cas_hub(self, hub: HubProcess, pid: int) -> None:
+        with hub.client() as http:
+            http.post("/api/memory", json={"key": "bench/counter", "value": 0}).raise_for_status()
+        clients = [(a["id"], t) for a, t in (hub.register(f"cas{i}") for i in range(8))]
+        jobs = [(hub.ws_url, clients[i::2], self.duration) for i in range(2)]
+        outcome: dict[str, int] = {}
+
+        def go() -> float:
+            results = w.in_processes(w.hub_cas, jobs)
+            outcome.update(wins=sum(r[0] for r in results), conflicts=sum(r[1] for r in results))
+            return outcome["wins"] / self.duration
+
+        self.measured("hub_cas", "writes/s", [pid], go)
+        with hub.client() as http:
+            final = http.get("/api/memory/key/bench/counter").json()["value"]
+        if final != outcome["wins"]:
+            raise SystemExit(f"CAS counter is {final} after {outcome['wins']} successful writes")
 
     def fanout_hub(self, hub: HubProcess, pid: int) -> None:
         subscribers = 10 if self.smoke else 100
@@ -225,6 +263,22 @@ class Bench:
             return
         self.fanout_redis(port, pid)
         self.latency_redis(port)
+        total = 300 if self.smoke else 20_000
+        w.in_processes(w.redis_create_tasks, [(port, total)])
+        jobs = [(port, 8, self.duration, n * 8) for n in range(2)]
+        self.measured(
+            "redis_tasks",
+            "tasks/s",
+            [pid],
+            lambda: sum(map(len, w.in_processes(w.redis_task_workers, jobs))) / self.duration,
+        )
+        cas_jobs = [(port, 4, self.duration) for _ in range(2)]
+        self.measured(
+            "redis_cas",
+            "writes/s",
+            [pid],
+            lambda: sum(r[0] for r in w.in_processes(w.redis_cas, cas_jobs)) / self.duration,
+        )
 
     def fanout_redis(self, port: int, pid: int) -> None:
         subscribers = 10 if self.smoke else 100

@@ -373,3 +373,174 @@ def hold_idle(ws_base: str, agents: list[Agent], ready: Any, release: Any) -> in
         return len(conns)
 
     return asyncio.run(run())
+
+
+# -- tasks: claim + complete --------------------------------------------------------------------------------
+
+
+def hub_create_tasks(ws_base: str, agent: Agent, total: int) -> None:
+    """Queue `total` tasks (setup, not measured), pipelined over one connection."""
+
+    async def run() -> None:
+        async with _open(ws_base, agent) as ws:
+            for start in range(0, total, 500):
+                count = min(500, total - start)
+                for i in range(count):
+                    body = {"title": f"t{start + i}", "tags": ["bench"]}
+                    await ws.send(orjson.dumps({"type": "task:create", "id": str(i), "data": body}).decode())
+                answered = 0
+                async for raw in ws:
+                    if raw.startswith('{"type":"ack"') or raw.startswith('{"type":"error"'):
+                        if '"type":"error"' in raw[:20]:
+                            raise RuntimeError(raw[:300])
+                        answered += 1
+                        if answered == count:
+                            break
+
+    asyncio.run(run())
+
+
+def hub_task_workers(ws_base: str, agents: list[Agent], duration: float) -> list[str]:
+    """Each agent claims and completes tasks one at a time until none is left or time is up; returns the ids
+    of the tasks it completed (so the caller can check that no task was held twice)."""
+
+    async def worker(agent: Agent, stop_at: float) -> list[str]:
+        done: list[str] = []
+        async with _open(ws_base, agent) as ws:
+            ids = itertools.count()
+
+            async def request(kind: str, data: dict[str, Any]) -> dict[str, Any]:
+                request_id = str(next(ids))
+                await ws.send(orjson.dumps({"type": kind, "id": request_id, "data": data}).decode())
+                while True:
+                    frame = orjson.loads(await ws.recv())
+                    if frame.get("id") == request_id:
+                        if frame["type"] == "error":
+                            raise RuntimeError(frame["error"])
+                        result: dict[str, Any] = frame["data"]
+                        return result
+
+            while time.monotonic() < stop_at:
+                task = (await request("task:claim", {"tags": ["bench"]}))["task"]
+                if task is None:
+                    break
+                body = {"task_id": task["id"], "lease_token": task["lease_token"], "result": {"ok": True}}
+                await request("task:complete", body)
+                done.append(task["id"])
+        return done
+
+    async def run() -> list[str]:
+        stop_at = time.monotonic() + duration
+        results = await asyncio.gather(*(worker(agent, stop_at) for agent in agents))
+        return [task_id for r in results for task_id in r]
+
+    return asyncio.run(run())
+
+
+def redis_task_workers(port: int, workers: int, duration: float, first: int) -> list[bytes]:
+    """XREADGROUP + XACK: each consumer takes one entry at a time and acknowledges it."""
+
+    async def worker(n: int, stop_at: float) -> list[bytes]:
+        redis = await Redis.connect(port)
+        done: list[bytes] = []
+        while time.monotonic() < stop_at:
+            reply = await redis.call(
+                "XREADGROUP", "GROUP", "workers", f"w{first + n}", "COUNT", 1, "STREAMS", "tasks", ">"
+            )
+            if not reply:
+                break
+            entry_id = reply[0][1][0][0]
+            await redis.call("XACK", "tasks", "workers", entry_id)
+            done.append(entry_id)
+        await redis.close()
+        return done
+
+    async def run() -> list[bytes]:
+        stop_at = time.monotonic() + duration
+        results = await asyncio.gather(*(worker(n, stop_at) for n in range(workers)))
+        return [entry for r in results for entry in r]
+
+    return asyncio.run(run())
+
+
+def redis_create_tasks(port: int, total: int) -> None:
+    async def run() -> None:
+        redis = await Redis.connect(port)
+        await redis.call("XGROUP", "CREATE", "tasks", "workers", "$", "MKSTREAM")
+        for start in range(0, total, 500):
+            count = min(500, total - start)
+            for i in range(count):
+                redis.send("XADD", "tasks", "*", "title", f"t{start + i}")
+            await redis.writer.drain()
+            for _ in range(count):
+                await redis.reply()
+        await redis.close()
+
+    asyncio.run(run())
+
+
+# -- memory: compare-and-set increments ---------------------------------------------------------------------
+
+
+def hub_cas(ws_base: str, agents: list[Agent], duration: float) -> tuple[int, int]:
+    """Each client increments one shared counter with compare-and-set, retrying on conflict;
+    returns (successful writes, conflicts)."""
+
+    async def client(agent: Agent, stop_at: float) -> tuple[int, int]:
+        wins = conflicts = 0
+        async with _open(ws_base, agent) as ws:
+            ids = itertools.count()
+
+            async def request(kind: str, data: dict[str, Any]) -> dict[str, Any]:
+                request_id = str(next(ids))
+                await ws.send(orjson.dumps({"type": kind, "id": request_id, "data": data}).decode())
+                while True:
+                    frame = orjson.loads(await ws.recv())
+                    if frame.get("id") == request_id:
+                        return dict(frame)
+
+            current = (await request("memory:get", {"key": "bench/counter"}))["data"]
+            value, version = current["value"], current["version"]
+            while time.monotonic() < stop_at:
+                frame = await request("memory:set", {"key": "bench/counter", "value": value + 1, "if_version": version})
+                if frame["type"] == "ack":
+                    wins += 1
+                    value, version = frame["data"]["value"], frame["data"]["version"]
+                    continue
+                conflicts += 1
+                current = (await request("memory:get", {"key": "bench/counter"}))["data"]
+                value, version = current["value"], current["version"]
+        return wins, conflicts
+
+    async def run() -> tuple[int, int]:
+        stop_at = time.monotonic() + duration
+        results = await asyncio.gather(*(client(agent, stop_at) for agent in agents))
+        return sum(r[0] for r in results), sum(r[1] for r in results)
+
+    return asyncio.run(run())
+
+
+def redis_cas(port: int, clients: int, duration: float) -> tuple[int, int]:
+    """WATCH / GET / MULTI / SET / EXEC increments of one key; returns (successful writes, conflicts)."""
+
+    async def client(stop_at: float) -> tuple[int, int]:
+        redis = await Redis.connect(port)
+        wins = conflicts = 0
+        while time.monotonic() < stop_at:
+            await redis.call("WATCH", "counter")
+            value = int(await redis.call("GET", "counter") or 0)
+            await redis.call("MULTI")
+            await redis.call("SET", "counter", value + 1)
+            if await redis.call("EXEC") is None:
+                conflicts += 1
+            else:
+                wins += 1
+        await redis.close()
+        return wins, conflicts
+
+    async def run() -> tuple[int, int]:
+        stop_at = time.monotonic() + duration
+        results = await asyncio.gather(*(client(stop_at) for _ in range(clients)))
+        return sum(r[0] for r in results), sum(r[1] for r in results)
+
+    return asyncio.run(run())

@@ -9,13 +9,14 @@ import httpx
 
 from agenthub._local import default_url, read_local_token
 from agenthub.client._core import Call, Calls, MessageAck, decode_body, message_body, raise_for_status
+from agenthub.client.coordination import SyncCoordination
 from agenthub.errors import HubUnavailable, Unauthorized
 from agenthub.models import Agent, AgentStatus, Channel, HubStatus, Message, Subscription
 
 T = TypeVar("T")
 
 
-class Client:
+class Client(SyncCoordination):
     """A blocking client. `Client()` acts as the operator with the local hub token;
     `Client.for_agent("name")` registers (or reuses) an agent and acts as it."""
 

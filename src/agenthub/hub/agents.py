@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
+from agenthub._ids import new_id
 from agenthub._time import now_iso
 from agenthub.errors import Forbidden, NotFound, Unauthorized
 from agenthub.hub.auth import OPERATOR_ACTOR, Actor, hash_token, new_token, same_token
@@ -87,7 +87,7 @@ class Agents:
         token = new_token("agt")
         agent, created = await self._storage.register_agent(
             NewAgent(
-                id=str(uuid.uuid4()),
+                id=new_id(),
                 name=request.name,
                 type=request.type,
                 capabilities=request.capabilities,

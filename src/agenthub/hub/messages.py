@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import uuid
 from collections.abc import Sequence
 from datetime import timedelta
 
+from agenthub._ids import new_id
 from agenthub._time import now_iso, to_iso, utcnow
 from agenthub.errors import BadRequest, Forbidden, InvalidField, NotFound, TooLarge
 from agenthub.hub.agents import Agents
@@ -44,7 +44,7 @@ class Messages:
             raise InvalidField("a message needs a channel, recipients, or both", code="missing_target")
         recipients = list(dict.fromkeys(self._agents.resolve(r).id for r in item.recipients))
         return NewMessage(
-            id=str(uuid.uuid4()),
+            id=new_id(),
             sender_id=actor.agent_id,
             content=item.content,
             created_at=now_iso(),
@@ -209,12 +209,20 @@ class Messages:
         return await self._storage.list_channels()
 
     async def subscribe(self, actor: Actor, pattern: str) -> Subscription:
+        [subscription] = await self.subscribe_all(actor, [pattern])
+        return subscription
+
+    async def subscribe_all(self, actor: Actor, patterns: Sequence[str]) -> list[Subscription]:
+        """Every pattern is checked before any is stored: a refused list subscribes to nothing."""
+        if not patterns:
+            return []
         agent_id = self._agent_only(actor)
-        try:
-            check_subscription(pattern)
-        except ValueError as exc:
-            raise InvalidField(str(exc), code="invalid_channel") from None
-        return await self._storage.subscribe(agent_id, pattern, self._router.add_subscription)
+        for pattern in patterns:
+            try:
+                check_subscription(pattern)
+            except ValueError as exc:
+                raise InvalidField(str(exc), code="invalid_channel") from None
+        return [await self._storage.subscribe(agent_id, p, self._router.add_subscription) for p in patterns]
 
     async def unsubscribe(self, actor: Actor, pattern: str) -> bool:
         agent_id = self._agent_only(actor)

@@ -11,7 +11,20 @@ from agenthub.hub import VERSION, Hub
 from agenthub.server import ws
 from agenthub.server.errors import install_error_handlers
 from agenthub.server.limits import BodyLimit
-from agenthub.server.routes import agents, channels, dashboard, health, legacy, messages
+from agenthub.server.routes import (
+    agents,
+    approvals,
+    audit,
+    channels,
+    dashboard,
+    health,
+    hung,
+    legacy,
+    locks,
+    memory,
+    messages,
+    threads,
+)
 from agenthub.settings import HubSettings
 from agenthub.storage import Storage, storage_for_url
 
@@ -37,7 +50,8 @@ def create_app(settings: HubSettings, storage: Storage | None = None) -> FastAPI
     )
     app.state.hub = hub
     install_error_handlers(app)
-    for module in (health, agents, messages, channels, legacy):
+    # hung before agents: `/api/agents/hung` must not be taken for `/api/agents/{agent_id}`
+    for module in (health, hung, agents, messages, channels, memory, locks, threads, approvals, audit, legacy):
         app.include_router(module.router)
     app.include_router(ws.router)
     app.include_router(dashboard.router)

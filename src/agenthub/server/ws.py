@@ -69,6 +69,8 @@ class Connection:
         self.registered = False
         self._slots = asyncio.Semaphore(MAX_IN_FLIGHT)
         self._tasks: set[asyncio.Task[None]] = set()
+        self.on_close: list[Callable[[], None]] = []
+        """Run when the connection ends: features drop what they keep per connection (memory watches)."""
 
     @property
     def agent_id(self) -> str:
@@ -92,6 +94,8 @@ class Connection:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await sender
             self.hub.messages.close_session(self.session)
+            for close in self.on_close:
+                close()
             if self.actor.agent_id is not None:
                 self.hub.presence.disconnected(self.actor.agent_id)
 
@@ -113,14 +117,18 @@ class Connection:
             except orjson.JSONDecodeError:
                 self.send_error(None, BadRequest("the frame is not valid JSON", code="malformed_frame"))
                 continue
-            if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+            if not isinstance(frame, dict):
                 self.send_error(
                     None, BadRequest('a frame is a JSON object with a string "type"', code="malformed_frame")
                 )
                 continue
             request_id = frame.get("id")
-            if request_id is not None and not isinstance(request_id, (str, int)):
+            if request_id is not None and (not isinstance(request_id, (str, int)) or isinstance(request_id, bool)):
                 self.send_error(None, BadRequest('"id" must be a string or an integer', code="malformed_frame"))
+                continue
+            if not isinstance(frame.get("type"), str):
+                error = BadRequest('a frame is a JSON object with a string "type"', code="malformed_frame")
+                self.send_error(request_id, error)
                 continue
             handler = HANDLERS.get(frame["type"])
             if handler is None:

@@ -3,9 +3,34 @@
 from __future__ import annotations
 
 from agenthub.errors import InvalidField
-from agenthub.storage.base import MessageQuery, NewAgent, NewMessage, Storage
+from agenthub.storage.base import (
+    AuditQuery,
+    MemoryNotice,
+    MemoryWrite,
+    MessageQuery,
+    NewAgent,
+    NewApproval,
+    NewLock,
+    NewMessage,
+    NewReply,
+    NewThread,
+    Storage,
+)
 
-__all__ = ["MessageQuery", "NewAgent", "NewMessage", "Storage", "storage_for_url"]
+__all__ = [
+    "AuditQuery",
+    "MemoryNotice",
+    "MemoryWrite",
+    "MessageQuery",
+    "NewAgent",
+    "NewApproval",
+    "NewLock",
+    "NewMessage",
+    "NewReply",
+    "NewThread",
+    "Storage",
+    "storage_for_url",
+]
 
 
 def storage_for_url(url: str, *, synchronous: str = "full") -> Storage:
