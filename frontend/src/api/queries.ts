@@ -60,12 +60,12 @@ export function useHungAgents() {
     enabled: has === true,
     queryFn: async () => {
       try {
-        return await request<HungAgent[] | Agent[]>("GET", "/api/agents/hung");
+        return await unwrap<HungAgent[]>(api.GET("/api/agents/hung"));
       } catch {
         return [];
       }
     },
-    select: (data) => new Set(data.map((item) => ("agent" in item ? item.agent.id : item.id))),
+    select: (data) => new Set(data.map((item) => item.agent.id)),
   });
 }
 
@@ -140,7 +140,7 @@ export function useMemory(prefix: string) {
   return useQuery({
     enabled: has !== undefined,
     queryKey: ["memory", "list", prefix],
-    queryFn: () => ifServed(has, () => request<Memory[]>("GET", "/api/memory", { query: { prefix, limit: 1000 } })),
+    queryFn: () => ifServed(has, () => unwrap<Memory[]>(api.GET("/api/memory", { params: { query: { prefix, limit: 1000 } } }))),
   });
 }
 
@@ -149,7 +149,7 @@ export function useLocks() {
   return useQuery({
     enabled: has !== undefined,
     queryKey: ["locks"],
-    queryFn: () => ifServed(has, () => request<Lock[]>("GET", "/api/locks", { query: { limit: 1000 } })),
+    queryFn: () => ifServed(has, () => unwrap<Lock[]>(api.GET("/api/locks", { params: { query: { limit: 1000 } } }))),
   });
 }
 
@@ -158,7 +158,7 @@ export function useApprovals() {
   return useQuery({
     enabled: has !== undefined,
     queryKey: ["approvals"],
-    queryFn: () => ifServed(has, () => request<Approval[]>("GET", "/api/approvals", { query: { limit: 1000 } })),
+    queryFn: () => ifServed(has, () => unwrap<Approval[]>(api.GET("/api/approvals", { params: { query: { limit: 1000 } } }))),
   });
 }
 
@@ -167,7 +167,7 @@ export function useAudit(filters: { actor_id?: string; action?: string; since?: 
   return useQuery({
     enabled: has !== undefined,
     queryKey: ["audit", "list", filters],
-    queryFn: () => ifServed(has, () => request<AuditEntry[]>("GET", "/api/audit", { query: { ...filters, limit: 500 } })),
+    queryFn: () => ifServed(has, () => unwrap<AuditEntry[]>(api.GET("/api/audit", { params: { query: { ...filters, limit: 500 } } }))),
   });
 }
 
@@ -176,6 +176,6 @@ export function useAuditVerification() {
   return useQuery({
     enabled: has !== undefined,
     queryKey: ["audit", "verify"],
-    queryFn: () => ifServed(has, () => request<AuditVerification>("GET", "/api/audit/verify")),
+    queryFn: () => ifServed(has, () => unwrap<AuditVerification>(api.GET("/api/audit/verify"))),
   });
 }

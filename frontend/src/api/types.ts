@@ -38,77 +38,11 @@ export interface TaskGraph {
   edges?: { from?: string; to?: string; source?: string; target?: string; task_id?: string; depends_on?: string }[];
 }
 
-export interface Memory {
-  id: string;
-  key: string;
-  value: unknown;
-  version: number;
-  created_by: string | null;
-  updated_by: string | null;
-  created_at: string;
-  updated_at: string;
-  expires_at: string | null;
-  access_control: { read: string[]; write: string[] } | null;
-}
-
-export interface MemoryVersion {
-  key: string;
-  version: number;
-  memory_id?: string;
-  change?: "set" | "deleted" | "expired";
-  value: unknown;
-  actor_id?: string | null;
-  at?: string;
-}
-
-export interface Lock {
-  id: string;
-  resource: string;
-  mode: "exclusive" | "shared";
-  holder_id: string | null;
-  holder_name?: string | null;
-  intent: string | null;
-  acquired_at: string;
-  expires_at: string;
-}
-
-export type ApprovalStatus = "pending" | "approved" | "denied" | "expired";
-
-export interface Approval {
-  id: string;
-  action: string;
-  details: Record<string, unknown>;
-  status: ApprovalStatus;
-  requester_id: string | null;
-  decided_by: string | null;
-  reason: string | null;
-  created_at: string;
-  expires_at: string;
-  decided_at: string | null;
-}
-
-export interface AuditEntry {
-  id: number;
-  at: string;
-  actor_id: string | null;
-  action: string;
-  subject_type: string;
-  subject_id: string | null;
-  details: Record<string, unknown>;
-  hash?: string;
-}
-
-export interface AuditVerification {
-  ok: boolean;
-  entries: number;
-  last_id?: number;
-  first_bad_id?: number | null;
-  problem?: string | null;
-  message: string;
-}
-
-export interface HungAgent {
-  agent: Agent;
-  tasks: number;
-  locks: number;
-}
+export type Memory = components["schemas"]["Memory"];
+export type MemoryVersion = components["schemas"]["MemoryVersion"];
+export type Lock = components["schemas"]["Lock"];
+export type Approval = components["schemas"]["Approval"];
+export type ApprovalStatus = components["schemas"]["ApprovalStatus"];
+export type AuditEntry = components["schemas"]["AuditEntry"];
+export type AuditVerification = components["schemas"]["AuditVerification"];
+export type HungAgent = components["schemas"]["HungAgent"];

@@ -2,7 +2,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Check, X } from "lucide-react";
 import { useState } from "react";
 
-import { request } from "../api/client";
+import { api, unwrap } from "../api/client";
 import { useAgentNames, useApprovals } from "../api/queries";
 import type { Approval, ApprovalStatus } from "../api/types";
 import { EmptyState, ErrorState, QueryView } from "../components/states";
@@ -66,7 +66,11 @@ function ApprovalCard({ approval }: { approval: Approval }) {
   const [reason, setReason] = useState("");
   const decide = useMutation({
     mutationFn: (verdict: "approve" | "deny") =>
-      request<Approval>("POST", `/api/approvals/${approval.id}/${verdict}`, { body: reason ? { reason } : {} }),
+      unwrap<Approval>(
+        verdict === "approve"
+          ? api.POST("/api/approvals/{approval_id}/approve", { params: { path: { approval_id: approval.id } }, body: { reason: reason || null } })
+          : api.POST("/api/approvals/{approval_id}/deny", { params: { path: { approval_id: approval.id } }, body: { reason: reason || null } }),
+      ),
     onSuccess: () => void client.invalidateQueries({ queryKey: ["approvals"] }),
   });
   const hasDetails = Object.keys(approval.details ?? {}).length > 0;

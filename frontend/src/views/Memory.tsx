@@ -2,7 +2,7 @@ import { useQuery } from "@tanstack/react-query";
 import { Search } from "lucide-react";
 import { type FormEvent, useState } from "react";
 
-import { pathOf, request } from "../api/client";
+import { api, unwrap } from "../api/client";
 import { useAgentNames, useHas, useMemory } from "../api/queries";
 import type { Memory, MemoryVersion } from "../api/types";
 import { EmptyState, ErrorState, Loading, QueryView } from "../components/states";
@@ -79,7 +79,7 @@ function KeyDetail({ memoryKey, current }: { memoryKey: string; current: Memory 
   const history = useQuery({
     queryKey: ["memory", "history", memoryKey, current?.version],
     enabled: useHas("/api/memory/history/{key}") === true,
-    queryFn: () => request<MemoryVersion[]>("GET", `/api/memory/history/${pathOf(memoryKey)}`),
+    queryFn: () => unwrap<MemoryVersion[]>(api.GET("/api/memory/history/{key}", { params: { path: { key: memoryKey } } })),
   });
   const versions = history.data ?? [];
   const [picked, setPicked] = useState<{ key: string; from: number | null; to: number | null }>({ key: memoryKey, from: null, to: null });
