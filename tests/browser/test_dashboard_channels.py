@@ -89,3 +89,25 @@ def test_direct_messages_show_read_marks_and_search_finds_messages(
     page.get_by_role("button", name="Search", exact=True).click()
     expect(page.get_by_role("heading", name=f"Results for “psst {unique}”")).to_be_visible()
     expect(page.get_by_test_id("message")).to_contain_text(f"psst {unique}")
+
+
+def test_board_threads_show_with_replies_and_take_the_operators_reply(
+    page: Any, shared_hub: HubProcess, unique: str
+) -> None:
+    _, token = shared_hub.register(f"author-{unique}")
+    with shared_hub.client(token) as http:
+        thread = http.post("/api/threads", json={"title": f"Release plan {unique}", "content": "ship friday?"})
+        assert thread.status_code == 201, thread.text
+        http.post(f"/api/threads/{thread.json()['id']}/replies", json={"content": "agreed"}).raise_for_status()
+    open_dashboard(page, shared_hub, "channels/@board")
+    card = page.get_by_test_id("board-thread").filter(has_text=f"Release plan {unique}")
+    expect(card).to_contain_text("1 replies")
+    card.get_by_role("button", name=f"Release plan {unique}").click()
+    expect(card).to_contain_text("ship friday?")
+    expect(card).to_contain_text("agreed")
+    card.get_by_label("Reply", exact=True).fill("friday it is")
+    card.get_by_role("button", name="Reply", exact=True).click()
+    expect(card).to_contain_text("friday it is")
+    with shared_hub.client() as http:
+        replies = http.get(f"/api/threads/{thread.json()['id']}").json()["replies"]
+    assert [(r["content"], r["author_id"]) for r in replies][-1] == ("friday it is", None)

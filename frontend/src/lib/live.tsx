@@ -76,8 +76,9 @@ function refetchSoon(client: QueryClient, ...keys: string[][]): void {
 export function applyFrame(client: QueryClient, frame: Frame): void {
   const [family] = frame.type.split(":");
   if (family === "ack" || family === "error") return;
-  // Every change is audited, and locks have no events of their own: refetch them if they are on screen.
-  refetchSoon(client, ["audit"], ["locks"]);
+  // Every change is audited, and locks and board threads have no events of their own: refetch them if they
+  // are on screen.
+  refetchSoon(client, ["audit"], ["locks"], ["threads"]);
   switch (family) {
     case "message":
       if (frame.type === "message:received" && frame.data) {

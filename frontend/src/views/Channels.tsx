@@ -1,5 +1,5 @@
 import { useMutation } from "@tanstack/react-query";
-import { Check, CheckCheck, Hash, MessageSquareReply, Search, Send, Users, X } from "lucide-react";
+import { Check, CheckCheck, Hash, MessageSquareReply, Search, Send, StickyNote, Users, X } from "lucide-react";
 import { type FormEvent, type KeyboardEvent, useEffect, useRef, useState } from "react";
 
 import { api, unwrap } from "../api/client";
@@ -18,8 +18,10 @@ import { Button } from "../components/ui/button";
 import { Input, Textarea } from "../components/ui/input";
 import { href, navigate } from "../lib/router";
 import { cn, dateTime, time } from "../lib/utils";
+import { BoardThreads } from "./Board";
 
 const DIRECT = "@direct";
+const BOARD = "@board";
 
 export function ChannelsView({ rest }: { rest: string }) {
   const [search, setSearch] = useState("");
@@ -60,6 +62,16 @@ export function ChannelsView({ rest }: { rest: string }) {
           >
             <Users className="size-4" aria-hidden /> Direct messages
           </a>
+          <a
+            href={href("channels", BOARD)}
+            aria-current={selected === BOARD ? "page" : undefined}
+            className={cn(
+              "flex items-center gap-2 rounded-md px-2 py-1.5 text-sm hover:bg-muted focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring",
+              selected === BOARD && "bg-muted font-medium",
+            )}
+          >
+            <StickyNote className="size-4" aria-hidden /> Board threads
+          </a>
           <QueryView
             query={channels}
             feature="Channels"
@@ -91,6 +103,11 @@ export function ChannelsView({ rest }: { rest: string }) {
       <section className="flex min-w-0 flex-col gap-3" aria-label="Messages">
         {query ? (
           <SearchResults q={query} onClose={() => { setQuery(""); setSearch(""); }} />
+        ) : selected === BOARD ? (
+          <>
+            <h2 className="text-lg font-semibold">Board threads</h2>
+            <BoardThreads />
+          </>
         ) : selected === null ? (
           <div className="flex flex-col gap-4">
             <EmptyState title="Pick a channel">
