@@ -54,6 +54,15 @@ class HubSettings(BaseSettings):
     heartbeat_interval: float = 10.0
     offline_after: float = 30.0
     presence_sweep_interval: float = 2.0
+    task_lease_seconds: float = Field(default=300.0, gt=0, description="lease of a claim or accepted assignment")
+    reaper_interval: float = Field(
+        default=1.0, gt=0, description="how often lapsed task leases are taken back and offline assignees checked"
+    )
+    assignment_grace_seconds: float = Field(
+        default=60.0, ge=0, description="how long an assignee may stay offline before its tasks are redistributed"
+    )
+    task_retry_base_seconds: float = Field(default=1.0, ge=0, description="first backoff of `fail` with `retry`")
+    task_retry_max_seconds: float = Field(default=300.0, ge=0, description="longest backoff of `fail` with `retry`")
     log_level: str = "info"
 
     def resolved_database_url(self) -> str:

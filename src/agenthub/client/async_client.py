@@ -29,7 +29,9 @@ from agenthub.client._core import (
     raise_for_status,
     ws_url,
 )
+from agenthub.client._tasks import TaskCalls
 from agenthub.client.coordination import AsyncCoordination
+from agenthub.client.tasks import AsyncTaskMethods
 from agenthub.errors import AgentHubError, HubUnavailable, Unauthorized
 from agenthub.models import Agent, AgentStatus, Channel, HubStatus, Message, Subscription
 
@@ -41,7 +43,7 @@ MAX_BATCH = 1000
 RECONNECT_MAX_DELAY = 5.0
 
 
-class AgentClient(AsyncCoordination):
+class AgentClient(AsyncCoordination, AsyncTaskMethods):
     """An agent's connection to the hub.
 
     >>> agent = AgentClient(name="my_agent", agent_type="llm", server_url="http://localhost:8000")
@@ -102,6 +104,7 @@ class AgentClient(AsyncCoordination):
         self._closing = False
         self._ack_scheduled = False
         self._memory_watches: list[str] = []
+        self._task_calls = TaskCalls()
 
     # -- identity -----------------------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from agenthub.hub.locks import Locks
 from agenthub.hub.memory import SharedMemory
 from agenthub.hub.messages import Messages
 from agenthub.hub.presence import Presence
+from agenthub.hub.tasks import Tasks
 from agenthub.hub.threads import Threads
 from agenthub.models import Agent, HubStatus
 from agenthub.settings import HubSettings
@@ -52,6 +53,7 @@ class Hub:
         self.approvals = Approvals(storage, self.router)
         self.audit = AuditLog(storage)
         self.hung = HungAgents(storage, self.agents, self.presence)
+        self.tasks = Tasks(storage, self.agents, self.presence, self.router, settings)
         self.started_at = time.monotonic()
         self._maintenance: asyncio.Task[None] | None = None
         self._expiry: asyncio.Task[None] | None = None
@@ -61,6 +63,7 @@ class Hub:
         await self.agents.load()
         self.router.load(await self.storage.list_subscriptions())
         await self.presence.start()
+        await self.tasks.open()
         self._maintenance = asyncio.create_task(self._maintain())
         self._expiry = asyncio.create_task(self._expire_forever())
 
@@ -70,6 +73,7 @@ class Hub:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+        await self.tasks.close()
         await self.presence.stop()
         await self.storage.close()
 

@@ -12,7 +12,7 @@ from agenthub._time import now_iso, to_iso, utcnow
 from agenthub.errors import BadRequest, Forbidden, InvalidField, NotFound, TooLarge
 from agenthub.hub.agents import Agents
 from agenthub.hub.auth import OPERATOR, Actor
-from agenthub.hub.delivery import Router, Session
+from agenthub.hub.delivery import STREAM_EVENT, Router, Session
 from agenthub.models import Channel, Message, MessageCreate, Subscription, check_subscription
 from agenthub.settings import HubSettings
 from agenthub.storage import MessageQuery, NewMessage, Storage
@@ -40,6 +40,8 @@ class Messages:
             raise TooLarge(
                 f"message content is over {self._settings.max_content_bytes} bytes", code="content_too_large"
             )
+        if STREAM_EVENT in item.metadata:
+            raise InvalidField(f"the metadata key {STREAM_EVENT!r} is reserved for the hub", code="reserved_metadata")
         if item.channel is None and not item.recipients:
             raise InvalidField("a message needs a channel, recipients, or both", code="missing_target")
         recipients = list(dict.fromkeys(self._agents.resolve(r).id for r in item.recipients))

@@ -23,6 +23,7 @@ from agenthub.server.routes import (
     locks,
     memory,
     messages,
+    tasks,
     threads,
 )
 from agenthub.settings import HubSettings
@@ -51,7 +52,7 @@ def create_app(settings: HubSettings, storage: Storage | None = None) -> FastAPI
     app.state.hub = hub
     install_error_handlers(app)
     # hung before agents: `/api/agents/hung` must not be taken for `/api/agents/{agent_id}`
-    for module in (health, hung, agents, messages, channels, memory, locks, threads, approvals, audit, legacy):
+    for module in (health, hung, agents, messages, channels, tasks, memory, locks, threads, approvals, audit, legacy):
         app.include_router(module.router)
     app.include_router(ws.router)
     app.include_router(dashboard.router)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from agenthub.errors import InvalidField
 from agenthub.storage.base import (
     AuditQuery,
+    Decide,
     MemoryNotice,
     MemoryWrite,
     MessageQuery,
@@ -13,12 +14,17 @@ from agenthub.storage.base import (
     NewLock,
     NewMessage,
     NewReply,
+    NewTask,
     NewThread,
     Storage,
+    TaskChange,
+    TaskOutcome,
+    TaskQuery,
 )
 
 __all__ = [
     "AuditQuery",
+    "Decide",
     "MemoryNotice",
     "MemoryWrite",
     "MessageQuery",
@@ -27,8 +33,12 @@ __all__ = [
     "NewLock",
     "NewMessage",
     "NewReply",
+    "NewTask",
     "NewThread",
     "Storage",
+    "TaskChange",
+    "TaskOutcome",
+    "TaskQuery",
     "storage_for_url",
 ]
 

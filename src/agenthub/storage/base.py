@@ -23,6 +23,8 @@ from agenthub.models import (
     AgentStatus,
     Approval,
     ApprovalStatus,
+    Assignment,
+    AssignmentStatus,
     AuditEntry,
     AuditVerification,
     Channel,
@@ -34,6 +36,8 @@ from agenthub.models import (
     Message,
     Reply,
     Subscription,
+    Task,
+    TaskEdge,
     Thread,
     ThreadPriority,
 )
@@ -168,6 +172,64 @@ class AuditQuery:
     action: str | None = None
     since: str | None = None  # entries at or after this time
     after: int | None = None  # entries with a larger id (paging)
+    limit: int = 50
+
+
+@dataclass(slots=True)
+class NewTask:
+    id: str
+    creator_id: str | None
+    title: str
+    description: str
+    priority: int
+    tags: list[str]
+    requirements: dict[str, Any]
+    depends_on: list[str]
+    max_attempts: int
+    due_date: str | None
+    idempotency_key: str | None
+    created_at: str
+
+
+@dataclass(slots=True)
+class TaskChange:
+    """What a domain decision does to one task. The storage runs the decision inside the write that read
+    the task, so the check and the change are one atomic step (compare-and-set).
+
+    An empty `action` means nothing changes (an idempotent repeat). Entering `completed` releases the task's
+    dependents; entering `failed` or `cancelled` fails them (transitively) with `dependency_failed`."""
+
+    action: str
+    set: dict[str, Any] = field(default_factory=dict)  # columns; datetimes as ISO strings
+    details: dict[str, Any] = field(default_factory=dict)  # for the audit entry
+    close_assignment: AssignmentStatus | None = None  # how the open assignment ends
+    accept_assignment: bool = False  # the assignee took the work on
+    open_assignment: AssignmentStatus | None = None  # a new assignment row for the (new) assignee
+    pick_assignee: list[str] | None = None  # the candidate with the fewest active tasks becomes the assignee
+    announce: Callable[[Task], NewMessage] | None = None  # a durable stream entry for the new assignee
+
+
+Decide = Callable[[Task], TaskChange]
+
+
+@dataclass(slots=True)
+class TaskOutcome:
+    task: Task | None  # as it is now, lease token included; None when it was deleted
+    changed: list[tuple[Task, str | None]] = field(default_factory=list)  # (task now, its previous assignee)
+    messages: list[Message] = field(default_factory=list)  # durable stream entries stored with the change
+    created: bool = False
+
+
+OnTask = Callable[[TaskOutcome], None]
+
+
+@dataclass(slots=True)
+class TaskQuery:
+    status: str | None = None
+    assignee_id: str | None = None
+    tag: str | None = None
+    overdue_at: str | None = None  # due before this time and not finished, soonest due first
+    queue_order: bool = False  # most urgent then oldest first, instead of newest-last
     limit: int = 50
 
 
@@ -344,13 +406,70 @@ class AuditStore(Protocol):
         """Walk the hash chain and name the first entry that was altered or removed."""
 
 
+class TaskStore(Protocol):
+    async def create_task(
+        self, new: NewTask, decide: Decide | None, actor_id: str | None, on_commit: OnTask | None = None
+    ) -> TaskOutcome:
+        """Store a task and its dependencies (unknown ones are refused), then apply `decide` (an assignment).
+        A task with an `idempotency_key` its creator already uses on an unfinished task is not stored again:
+        that task comes back with `created=False`."""
+
+    async def get_task(self, task_id: str) -> Task | None: ...
+
+    async def list_tasks(self, query: TaskQuery) -> list[Task]: ...
+
+    async def change_task(
+        self, task_id: str, decide: Decide, actor_id: str | None, on_commit: OnTask | None = None
+    ) -> TaskOutcome | None:
+        """Read the task, let `decide` judge it (it may raise), apply its change, all in one write.
+        None when there is no such task. `on_commit` (every task write takes one) runs in commit order,
+        so the stream entries it stored are delivered live in `seq` order."""
+
+    async def claim_task(
+        self,
+        agent_id: str,
+        capabilities: Sequence[str],
+        tags: Sequence[str] | None,
+        now: str,
+        decide: Decide,
+        on_commit: OnTask | None = None,
+    ) -> TaskOutcome | None:
+        """Atomically pick the most urgent, then oldest, ready pending task available at `now` whose required
+        capabilities the agent has and that has one of `tags` (when given), and apply `decide` to it."""
+
+    async def delete_task(
+        self, task_id: str, check: Decide, actor_id: str | None, on_commit: OnTask | None = None
+    ) -> TaskOutcome | None:
+        """Delete the task after `check` allowed it; its unfinished dependents fail with `dependency_failed`."""
+
+    async def task_assignments(self, task_id: str) -> list[Assignment]:
+        """Oldest first."""
+
+    async def task_graph(self, task_id: str) -> tuple[list[Task], list[TaskEdge]] | None: ...
+
+    async def lapsed_leases(self, now: str, limit: int) -> list[str]:
+        """Ids of in-progress tasks whose lease ended before `now`."""
+
+    async def active_tasks(self) -> list[tuple[str, str]]:
+        """(task id, assignee id) of every assigned or in-progress task."""
+
+
 class HungStore(Protocol):
     async def work_held(self, now: str) -> dict[str, tuple[int, int]]:
         """Agent id -> (active tasks assigned to it, live locks it holds), for agents holding any."""
 
 
 class Storage(
-    AgentStore, MessageStore, MemoryStore, LockStore, ThreadStore, ApprovalStore, AuditStore, HungStore, Protocol
+    AgentStore,
+    MessageStore,
+    MemoryStore,
+    LockStore,
+    ThreadStore,
+    ApprovalStore,
+    AuditStore,
+    HungStore,
+    TaskStore,
+    Protocol,
 ):
     url: str
 

@@ -12,12 +12,14 @@ from agenthub.storage.sqlite_hung import SQLiteHung
 from agenthub.storage.sqlite_locks import SQLiteLocks
 from agenthub.storage.sqlite_memory import SQLiteMemory
 from agenthub.storage.sqlite_messages import SQLiteMessages
+from agenthub.storage.sqlite_tasks import SQLiteTasks
 from agenthub.storage.sqlite_threads import SQLiteThreads
 
 
 class SQLiteStorage(
     SQLiteAgents,
     SQLiteMessages,
+    SQLiteTasks,
     SQLiteMemory,
     SQLiteLocks,
     SQLiteThreads,

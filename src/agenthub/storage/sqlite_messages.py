@@ -66,7 +66,8 @@ def _attach_receipts(conn: sqlite3.Connection, messages: list[Message]) -> list[
     return messages
 
 
-def _append(conn: sqlite3.Connection, new: Sequence[NewMessage], dedup_after: str) -> list[Message]:
+def insert_messages(conn: sqlite3.Connection, new: Sequence[NewMessage], dedup_after: str) -> list[Message]:
+    """Store messages inside the caller's write (other features use it to add stream entries to their writes)."""
     stored: list[Message] = []
     channel_counts: dict[str, tuple[int, int, str]] = {}
     for m in new:
@@ -163,7 +164,7 @@ class SQLiteMessages:
             def notify(stored: list[Message]) -> None:
                 callback([m for m in stored if not m.duplicate])
 
-        return await self._engine.write(lambda conn: _append(conn, new, dedup_after), notify)
+        return await self._engine.write(lambda conn: insert_messages(conn, new, dedup_after), notify)
 
     async def get_message(self, message_id: str) -> Message | None:
         def op(conn: sqlite3.Connection) -> Message | None:
