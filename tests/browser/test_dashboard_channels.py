@@ -107,7 +107,7 @@ def test_board_threads_show_with_replies_and_take_the_operators_reply(
     expect(card).to_contain_text("agreed")
     card.get_by_label("Reply", exact=True).fill("friday it is")
     card.get_by_role("button", name="Reply", exact=True).click()
-    expect(card).to_contain_text("friday it is")
+    expect(card.get_by_role("listitem").filter(has_text="friday it is")).to_contain_text("operator")
     with shared_hub.client() as http:
         replies = http.get(f"/api/threads/{thread.json()['id']}").json()["replies"]
     assert [(r["content"], r["author_id"]) for r in replies][-1] == ("friday it is", None)

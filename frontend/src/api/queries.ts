@@ -131,7 +131,7 @@ export function useTasks() {
   return useQuery({
     enabled: has !== undefined,
     queryKey: ["tasks", "all"],
-    queryFn: () => ifServed(has, () => request<Task[]>("GET", "/api/tasks", { query: { limit: 1000 } })),
+    queryFn: () => ifServed(has, () => unwrap<Task[]>(api.GET("/api/tasks", { params: { query: { limit: 1000 } } }))),
   });
 }
 

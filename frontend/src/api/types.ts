@@ -7,35 +7,15 @@ export type Channel = components["schemas"]["Channel"];
 export type HubStatus = components["schemas"]["HubStatus"];
 export type Receipt = components["schemas"]["Receipt"];
 
-export type TaskStatus = "pending" | "assigned" | "in_progress" | "completed" | "failed" | "cancelled";
+export type Task = components["schemas"]["Task"];
+export type TaskStatus = components["schemas"]["TaskStatus"];
 export const TASK_STATUSES: TaskStatus[] = ["pending", "assigned", "in_progress", "completed", "failed", "cancelled"];
 
-export interface Task {
-  id: string;
-  creator_id: string | null;
-  title: string;
-  description?: string | null;
-  status: TaskStatus;
-  priority: number;
-  tags?: string[];
-  requirements?: Record<string, unknown>;
-  assignee_id: string | null;
-  depends_on?: string[];
-  result?: unknown;
-  error?: string | null;
-  attempts?: number;
-  max_attempts?: number;
-  lease_expires_at?: string | null;
-  due_date?: string | null;
-  created_at: string;
-  completed_at?: string | null;
-}
-
-/** `GET /api/tasks/{id}/graph`: read tolerantly (nodes + edges, or tasks with depends_on). */
+/** `GET /api/tasks/{id}/graph`, or one built in the page from the task list (`nodes` only). */
 export interface TaskGraph {
   nodes?: Task[];
   tasks?: Task[];
-  edges?: { from?: string; to?: string; source?: string; target?: string; task_id?: string; depends_on?: string }[];
+  edges?: { task_id: string; depends_on: string }[];
 }
 
 export type Memory = components["schemas"]["Memory"];

@@ -15,17 +15,13 @@ const FILL: Record<string, string> = {
   pending: "#fef9c3",
 };
 
-/** Nodes and `[dependency, dependent]` edges from whatever shape the hub answered. */
+/** Nodes and `[dependency, dependent]` edges; without edges, they come from each task's `depends_on`. */
 export function normalize(graph: Graph): { nodes: Task[]; edges: [string, string][] } {
   const nodes = graph.nodes ?? graph.tasks ?? [];
   const ids = new Set(nodes.map((n) => n.id));
   const edges: [string, string][] = [];
   if (graph.edges && graph.edges.length > 0) {
-    for (const e of graph.edges) {
-      const dependency = e.depends_on ?? e.to ?? e.target;
-      const dependent = e.task_id ?? e.from ?? e.source;
-      if (dependency && dependent) edges.push([dependency, dependent]);
-    }
+    for (const e of graph.edges) edges.push([e.depends_on, e.task_id]);
   } else {
     for (const n of nodes) for (const d of n.depends_on ?? []) if (ids.has(d)) edges.push([d, n.id]);
   }

@@ -2,7 +2,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { CheckCircle2, Plus, UserPlus, XCircle } from "lucide-react";
 import { type FormEvent, useState } from "react";
 
-import { ApiError, request } from "../api/client";
+import { api, ApiError, unwrap } from "../api/client";
 import { useAgentNames, useAgents, useHas, useTasks } from "../api/queries";
 import { TASK_STATUSES, type Task, type TaskGraph as Graph, type TaskStatus } from "../api/types";
 import { EmptyState, ErrorState, Loading, QueryView } from "../components/states";
@@ -126,7 +126,14 @@ function TaskCard({ task, onOpen }: { task: Task; onOpen: () => void }) {
 function useTaskAction(onDone?: () => void) {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: ({ path, body }: { path: string; body?: unknown }) => request<Task>("POST", path, { body: body ?? {} }),
+    mutationFn: ({ taskId, assignTo }: { taskId: string; assignTo?: string }) => {
+      const path = { params: { path: { task_id: taskId } } };
+      return unwrap<Task>(
+        assignTo === undefined
+          ? api.POST("/api/tasks/{task_id}/cancel", path)
+          : api.POST("/api/tasks/{task_id}/assign", { ...path, body: { agent_id: assignTo } }),
+      );
+    },
     onSuccess: () => {
       void client.invalidateQueries({ queryKey: ["tasks"] });
       onDone?.();
@@ -146,7 +153,7 @@ function TaskDetail({ task, tasks, onClose }: { task: Task; tasks: Task[]; onClo
     queryFn: async () => {
       if (!hasGraph) return localGraph(task, tasks);
       try {
-        return await request<Graph>("GET", `/api/tasks/${task.id}/graph`);
+        return await unwrap<Graph>(api.GET("/api/tasks/{task_id}/graph", { params: { path: { task_id: task.id } } }));
       } catch {
         return localGraph(task, tasks);
       }
@@ -218,11 +225,11 @@ function TaskDetail({ task, tasks, onClose }: { task: Task; tasks: Task[]; onClo
             <Button
               variant="outline"
               disabled={!assignee || action.isPending}
-              onClick={() => action.mutate({ path: `/api/tasks/${task.id}/assign`, body: { agent_id: assignee } })}
+              onClick={() => action.mutate({ taskId: task.id, assignTo: assignee })}
             >
               <UserPlus aria-hidden /> Assign
             </Button>
-            <Button variant="destructive" disabled={action.isPending} onClick={() => action.mutate({ path: `/api/tasks/${task.id}/cancel` })}>
+            <Button variant="destructive" disabled={action.isPending} onClick={() => action.mutate({ taskId: task.id })}>
               <XCircle aria-hidden /> Cancel task
             </Button>
           </div>
@@ -244,16 +251,18 @@ function CreateTask({ open, onOpenChange, tasks }: { open: boolean; onOpenChange
   const client = useQueryClient();
   const create = useMutation({
     mutationFn: () =>
-      request<Task>("POST", "/api/tasks", {
-        body: {
-          title,
-          description,
-          priority,
-          tags: tags.split(",").map((s) => s.trim()).filter(Boolean),
-          depends_on: depends,
-          ...(assign ? { assign_to: assign } : {}),
-        },
-      }),
+      unwrap<Task>(
+        api.POST("/api/tasks", {
+          body: {
+            title,
+            description,
+            priority,
+            tags: tags.split(",").map((s) => s.trim()).filter(Boolean),
+            depends_on: depends,
+            ...(assign ? { assign_to: assign } : {}),
+          },
+        }),
+      ),
     onSuccess: () => {
       void client.invalidateQueries({ queryKey: ["tasks"] });
       setTitle("");
