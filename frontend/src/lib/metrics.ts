@@ -13,7 +13,7 @@ export interface Sample {
   t: number;
   messages: number;
   queue: number | null;
-  agents: number;
+  agents: number | null;
 }
 
 const KEEP = 180;
@@ -38,13 +38,13 @@ export function useMetricsRecorder(): void {
   });
   useEffect(() => {
     const sample = () => {
-      const agents = client.getQueryData<Agent[]>(["agents", "all"]) ?? [];
+      const agents = client.getQueryData<Agent[]>(["agents", "all"]);
       const tasks = client.getQueryData<Task[]>(["tasks", "all"]);
       const taken: Sample = {
         t: Date.now(),
         messages: counted,
         queue: tasks ? tasks.filter((t) => t.status === "pending").length : null,
-        agents: agents.filter((a) => a.status === "online" || a.status === "busy").length,
+        agents: agents ? agents.filter((a) => a.status === "online" || a.status === "busy").length : null,
       };
       counted = 0;
       samples = [...samples, taken].slice(-KEEP);

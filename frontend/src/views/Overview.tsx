@@ -32,7 +32,7 @@ export function OverviewView() {
   const pending = tasks.data?.filter((t) => t.status === "pending").length;
   const running = tasks.data?.filter((t) => t.status === "in_progress" || t.status === "assigned").length;
   const waiting = approvals.data?.filter((a) => a.status === "pending").length;
-  const online = agents.data?.filter((a) => a.status !== "offline").length ?? s?.online_agents;
+  const online = agents.data?.filter((a) => a.status === "online" || a.status === "busy").length ?? s?.online_agents;
   return (
     <div className="flex flex-col gap-4">
       <div className="grid grid-cols-2 gap-3 sm:grid-cols-4 xl:grid-cols-8">
