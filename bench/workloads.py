@@ -8,7 +8,7 @@ import itertools
 import multiprocessing
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -375,6 +375,21 @@ def hold_idle(ws_base: str, agents: list[Agent], ready: Any, release: Any) -> in
     return asyncio.run(run())
 
 
+def _requester(ws: ClientConnection) -> Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]:
+    """One request at a time on a connection: send a frame, return its ack or error frame (events are skipped)."""
+    ids = itertools.count()
+
+    async def request(kind: str, data: dict[str, Any]) -> dict[str, Any]:
+        request_id = str(next(ids))
+        await ws.send(orjson.dumps({"type": kind, "id": request_id, "data": data}).decode())
+        while True:
+            frame: dict[str, Any] = orjson.loads(await ws.recv())
+            if frame.get("id") == request_id:
+                return frame
+
+    return request
+
+
 # -- tasks: claim + complete --------------------------------------------------------------------------------
 
 
@@ -407,25 +422,21 @@ def hub_task_workers(ws_base: str, agents: list[Agent], duration: float) -> list
     async def worker(agent: Agent, stop_at: float) -> list[str]:
         done: list[str] = []
         async with _open(ws_base, agent) as ws:
-            ids = itertools.count()
+            request = _requester(ws)
 
-            async def request(kind: str, data: dict[str, Any]) -> dict[str, Any]:
-                request_id = str(next(ids))
-                await ws.send(orjson.dumps({"type": kind, "id": request_id, "data": data}).decode())
-                while True:
-                    frame = orjson.loads(await ws.recv())
-                    if frame.get("id") == request_id:
-                        if frame["type"] == "error":
-                            raise RuntimeError(frame["error"])
-                        result: dict[str, Any] = frame["data"]
-                        return result
+            async def ok(kind: str, data: dict[str, Any]) -> dict[str, Any]:
+                frame = await request(kind, data)
+                if frame["type"] == "error":
+                    raise RuntimeError(frame["error"])
+                result: dict[str, Any] = frame["data"]
+                return result
 
             while time.monotonic() < stop_at:
-                task = (await request("task:claim", {"tags": ["bench"]}))["task"]
+                task = (await ok("task:claim", {"tags": ["bench"]}))["task"]
                 if task is None:
                     break
                 body = {"task_id": task["id"], "lease_token": task["lease_token"], "result": {"ok": True}}
-                await request("task:complete", body)
+                await ok("task:complete", body)
                 done.append(task["id"])
         return done
 
@@ -489,16 +500,7 @@ def hub_cas(ws_base: str, agents: list[Agent], duration: float) -> tuple[int, in
     async def client(agent: Agent, stop_at: float) -> tuple[int, int]:
         wins = conflicts = 0
         async with _open(ws_base, agent) as ws:
-            ids = itertools.count()
-
-            async def request(kind: str, data: dict[str, Any]) -> dict[str, Any]:
-                request_id = str(next(ids))
-                await ws.send(orjson.dumps({"type": kind, "id": request_id, "data": data}).decode())
-                while True:
-                    frame = orjson.loads(await ws.recv())
-                    if frame.get("id") == request_id:
-                        return dict(frame)
-
+            request = _requester(ws)
             current = (await request("memory:get", {"key": "bench/counter"}))["data"]
             value, version = current["value"], current["version"]
             while time.monotonic() < stop_at:

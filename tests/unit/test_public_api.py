@@ -40,6 +40,8 @@ def test_exported_names_are_pinned() -> None:
         "RateLimited",
         "Receipt",
         "Subscription",
+        "Task",
+        "TaskStatus",
         "TooLarge",
         "Unauthorized",
         "__version__",
