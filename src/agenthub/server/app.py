@@ -16,6 +16,7 @@ from agenthub.server.routes import (
     approvals,
     audit,
     channels,
+    dashboard,
     health,
     hung,
     legacy,
@@ -54,5 +55,6 @@ def create_app(settings: HubSettings, storage: Storage | None = None) -> FastAPI
     for module in (health, hung, agents, messages, channels, tasks, memory, locks, threads, approvals, audit, legacy):
         app.include_router(module.router, responses=ERROR_RESPONSES)
     app.include_router(ws.router)
+    app.include_router(dashboard.router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app
