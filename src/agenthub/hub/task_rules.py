@@ -54,6 +54,16 @@ def check_holder(actor: Actor, task: Task, token: str | None) -> None:
         raise Forbidden("only the task's assignee or the operator can do that", code="not_assignee")
 
 
+def check_ready(task: Task) -> None:
+    """Work on a task starts only once everything it depends on is completed."""
+    if not task.ready:
+        raise Conflict(
+            "the task waits for its dependencies to complete",
+            code="dependencies_pending",
+            details={"depends_on": task.depends_on},
+        )
+
+
 def check_owner(actor: Actor, task: Task) -> None:
     if not actor.is_operator and actor.agent_id != task.creator_id:
         raise Forbidden("only the task's creator or the operator can do that", code="not_creator")

@@ -36,6 +36,7 @@ from agenthub.hub.task_rules import (
     backoff,
     check_holder,
     check_owner,
+    check_ready,
     finished,
     lapse,
     lease_cleared,
@@ -364,6 +365,7 @@ class Tasks:
                 check_holder(actor, task, body.lease_token)
                 expires = to_iso(utcnow() + timedelta(seconds=seconds))
                 return TaskChange(action="task.heartbeat", set={"lease_seconds": seconds, "lease_expires_at": expires})
+            check_ready(task)
             return TaskChange(
                 action="task.started",
                 set={"status": TaskStatus.in_progress.value, **new_lease(seconds)},
@@ -407,6 +409,8 @@ class Tasks:
             check_holder(actor, task, body.lease_token)
             if task.status == TaskStatus.pending and not actor.is_operator:
                 raise Conflict("nobody holds this task: claim it first", code="task_not_held")
+            if not actor.is_operator:
+                check_ready(task)
             return TaskChange(
                 action="task.completed",
                 set={

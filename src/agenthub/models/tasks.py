@@ -62,6 +62,7 @@ class Task(Wire):
     available_at: datetime = Field(description="not claimable before this time (retry backoff)")
     idempotency_key: str | None = None
     lease_seconds: float | None = Field(default=None, description="the length of the current lease")
+    ready: bool = Field(default=True, description="every task in depends_on is completed")
     lease_token: str | None = Field(default=None, description="only in the holder's claim / start / heartbeat answer")
 
 
