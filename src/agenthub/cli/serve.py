@@ -6,6 +6,7 @@ import contextlib
 from collections.abc import Generator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
+from urllib.parse import quote
 
 import typer
 
@@ -13,6 +14,15 @@ from agenthub.cli.app import app
 
 if TYPE_CHECKING:
     import uvicorn
+
+
+def dashboard_url(host: str, port: int, token: str) -> str:
+    """The address that opens the dashboard logged in as the operator (the page then drops the token from it)."""
+    if host in ("0.0.0.0", "::", ""):
+        host = "127.0.0.1"
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{port}/?token={quote(token, safe='')}"
 
 
 def _run(config: uvicorn.Config) -> None:
@@ -89,6 +99,7 @@ def serve(
         f"agenthub {app_.version} on http://{shown}:{settings.port}  (database: {settings.resolved_database_url()})"
     )
     typer.echo(f"hub token: {token_place}{'  [--open: no token needed]' if settings.open else ''}")
+    typer.echo(f"dashboard: {dashboard_url(settings.host, settings.port, app_.state.hub.hub_token)}")
     config = uvicorn.Config(
         app_,
         host=settings.host,

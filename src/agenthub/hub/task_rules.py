@@ -49,6 +49,12 @@ def check_holder(actor: Actor, task: Task, token: str | None) -> None:
                 code="lease_lost",
                 details={"status": task.status.value},
             )
+        expires = task.lease_expires_at
+        if task.status == TaskStatus.in_progress and expires is not None and expires <= utcnow():
+            # Lapsed but not yet taken back by the reaper (or the hub was down): the lease is over all the same.
+            raise Conflict(
+                "this lease expired: the task goes back to the queue", code="lease_lost", details={"status": "expired"}
+            )
         return
     if not actor.is_operator and actor.agent_id != task.assignee_id:
         raise Forbidden("only the task's assignee or the operator can do that", code="not_assignee")

@@ -82,6 +82,8 @@ class Tasks:
         self._reaper: asyncio.Task[None] | None = None
 
     async def open(self) -> None:
+        # Leases that lapsed while the hub was down are taken back before the first request is served.
+        await self.reap()
         self._reaper = asyncio.create_task(self._reap_forever())
 
     async def close(self) -> None:

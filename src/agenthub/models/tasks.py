@@ -11,7 +11,7 @@ from pydantic import Field, field_validator
 from agenthub.models.common import Wire
 
 Tag = Annotated[str, Field(min_length=1, max_length=64)]
-LeaseSeconds = Annotated[float, Field(gt=0, le=7 * 24 * 3600)]
+LeaseSeconds = Annotated[float, Field(ge=0.001, le=7 * 24 * 3600)]
 
 
 class TaskStatus(StrEnum):
