@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 from tests.hubproc import HubProcess
 
 
@@ -41,3 +43,13 @@ def test_registering_again_changes_only_what_is_sent(shared_hub: HubProcess, uni
     )  # fmt: skip
     changed, _ = shared_hub.register(f"keep-{unique}", capabilities=["go"])
     assert (changed["type"], changed["capabilities"], changed["metadata"]) == ("llm", ["go"], {"team": "a"})
+
+
+def test_json_sent_as_a_form_like_curl_d_is_read_as_json(shared_hub: HubProcess, unique: str) -> None:
+    _, token = shared_hub.register(f"curl-{unique}")
+    with shared_hub.client(token) as http:
+        body = json.dumps({"channel": f"curl-{unique}", "content": "from curl -d"})
+        form = {"content-type": "application/x-www-form-urlencoded"}
+        response = http.post("/api/messages", content=body, headers=form)
+        assert response.status_code == 201, response.text
+        assert response.json()["content"] == "from curl -d"

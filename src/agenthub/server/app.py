@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from agenthub.hub import VERSION, Hub
 from agenthub.server import ws
 from agenthub.server.errors import ERROR_RESPONSES, install_error_handlers
-from agenthub.server.limits import BodyLimit
+from agenthub.server.limits import BodyLimit, JsonBodies
 from agenthub.server.routes import (
     agents,
     approvals,
@@ -46,7 +46,7 @@ def create_app(settings: HubSettings, storage: Storage | None = None) -> FastAPI
         title="agenthub",
         version=VERSION,
         description="A local-first hub through which AI agents and their people talk, split work and share state.",
-        strict_content_type=False,  # curl -d and seed-002 scripts send JSON without the header
+        strict_content_type=False,  # a body without a content type is read as JSON
         lifespan=lifespan,
     )
     app.state.hub = hub
@@ -56,5 +56,6 @@ def create_app(settings: HubSettings, storage: Storage | None = None) -> FastAPI
         app.include_router(module.router, responses=ERROR_RESPONSES)
     app.include_router(ws.router)
     app.include_router(dashboard.router)
+    app.add_middleware(JsonBodies)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app

@@ -1,4 +1,5 @@
-"""A pure ASGI guard that refuses request bodies over the configured size with 413, before they are read whole."""
+"""Pure ASGI guards on request bodies: a size limit (413 before the body is read whole), and JSON as the only
+body format."""
 
 from __future__ import annotations
 
@@ -69,3 +70,24 @@ class BodyLimit:
 
 class _BodyTooLarge(Exception):
     pass
+
+
+class JsonBodies:
+    """Every body the hub takes is JSON, so one sent as a form or as plain text (what `curl -d` and simple
+    scripts send) is read as JSON rather than refused for its content type."""
+
+    _RELABEL = (b"application/x-www-form-urlencoded", b"text/plain")
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            headers = scope["headers"]
+            for i, (name, value) in enumerate(headers):
+                if name == b"content-type" and value.split(b";", 1)[0].strip().lower() in self._RELABEL:
+                    scope = dict(
+                        scope, headers=[*headers[:i], (b"content-type", b"application/json"), *headers[i + 1 :]]
+                    )
+                    break
+        await self.app(scope, receive, send)
