@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: serve test lint typecheck install install-dev schema bench clean dashboard openapi frontend-check
+.PHONY: serve test soak lint typecheck install install-dev schema bench clean dashboard openapi frontend-check
 
 $(BIN)/agenthub: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,15 @@ typecheck: install-dev
 
 test: lint typecheck frontend-check
 	$(BIN)/pytest
+
+# The long reliability runs: the message crash loop with its history checker (CYCLES kills), the load
+# scenario, then tasks and shared memory under crashes.
+CYCLES ?= 50
+soak: install-dev
+	$(BIN)/python -m tests.reliability.crashloop --cycles $(CYCLES)
+	$(BIN)/python -m tests.reliability.load --agents 1000 --seconds 60
+	$(BIN)/python -m tests.reliability.taskloop --tasks 200 --cycles 10
+	$(BIN)/python -m tests.reliability.casloop --increments 300 --cycles 10
 
 # The web dashboard (frontend/, React + TypeScript). Its built bundle is committed in src/agenthub/dashboard/,
 # so running the hub needs no Node.js; these targets do.

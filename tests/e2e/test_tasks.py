@@ -325,3 +325,22 @@ def test_the_assignee_may_reject_an_assignment_it_has_not_started(shared_hub: Hu
         assert http.post(f"/api/tasks/{second['id']}/start").json()["status"] == "in_progress"
         started = http.post(f"/api/tasks/{second['id']}/reject")
         assert started.status_code == 409 and started.json()["error"]["code"] == "not_rejectable"
+
+
+def test_an_assigned_task_starts_only_when_its_dependencies_are_completed(shared_hub: HubProcess, unique: str) -> None:
+    _, boss_token = shared_hub.register(f"boss-{unique}")
+    worker, worker_token = shared_hub.register(f"worker-{unique}")
+    with (
+        shared_hub.client(boss_token) as boss,
+        shared_hub.client(worker_token) as http,
+        shared_hub.client() as operator,
+    ):
+        first = create(boss, tags=[unique])
+        then = create(boss, depends_on=[first["id"]], assign_to=worker["id"])
+        assert (first["ready"], then["ready"], then["status"]) == (True, False, "assigned")
+        blocked = http.post(f"/api/tasks/{then['id']}/start")
+        assert blocked.status_code == 409 and blocked.json()["error"]["code"] == "dependencies_pending"
+        assert http.post(f"/api/tasks/{then['id']}/complete", json={"result": 1}).status_code == 409
+        operator.post(f"/api/tasks/{first['id']}/complete", json={"result": "done"})
+        assert task(boss, then["id"])["ready"] is True
+        assert http.post(f"/api/tasks/{then['id']}/start").json()["status"] == "in_progress"

@@ -50,13 +50,19 @@ OTHER = Actor(agent_id="other", name="other")
 
 
 def test_a_presented_token_must_be_the_current_one() -> None:
-    task = make_task()
+    task = make_task(lease_expires_at=NOW + timedelta(minutes=5))
     check_holder(WORKER, task, "secret")
     with pytest.raises(Conflict) as stale:
         check_holder(WORKER, task, "old")
     assert stale.value.code == "lease_lost"
     with pytest.raises(Conflict):
         check_holder(WORKER, make_task(lease_token=None), "secret")
+
+
+def test_a_lapsed_lease_is_refused_even_before_the_reaper_takes_it_back() -> None:
+    with pytest.raises(Conflict) as lapsed:
+        check_holder(WORKER, make_task(), "secret")  # expired a second ago
+    assert (lapsed.value.code, lapsed.value.details) == ("lease_lost", {"status": "expired"})
 
 
 def test_without_a_token_only_the_assignee_or_operator_acts() -> None:

@@ -5,13 +5,15 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Generator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import quote
 
 import typer
-import uvicorn
 
 from agenthub.cli.app import app
+
+if TYPE_CHECKING:
+    import uvicorn
 
 
 def dashboard_url(host: str, port: int, token: str) -> str:
@@ -23,16 +25,21 @@ def dashboard_url(host: str, port: int, token: str) -> str:
     return f"http://{host}:{port}/?token={quote(token, safe='')}"
 
 
-class HubServer(uvicorn.Server):
-    """uvicorn's server, except that a graceful stop on SIGTERM or SIGINT exits 0 instead of re-raising the signal."""
+def _run(config: uvicorn.Config) -> None:
+    """Run uvicorn's server, except that a graceful stop on SIGTERM or SIGINT exits 0 instead of re-raising the
+    signal. (uvicorn is imported here, so that every other command starts fast.)"""
+    import uvicorn
 
-    @contextlib.contextmanager
-    def capture_signals(self) -> Generator[None, None, None]:
-        with super().capture_signals():
-            try:
-                yield
-            finally:
-                self._captured_signals.clear()
+    class HubServer(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self) -> Generator[None, None, None]:
+            with super().capture_signals():
+                try:
+                    yield
+                finally:
+                    self._captured_signals.clear()
+
+    HubServer(config).run()
 
 
 @app.command()
@@ -61,6 +68,7 @@ def serve(
     log_level: Annotated[str, typer.Option(envvar="AGENTHUB_LOG_LEVEL", help="uvicorn log level")] = "info",
 ) -> None:
     """Start the hub (SQLite in the data dir unless told otherwise)."""
+    import uvicorn
     from pydantic import ValidationError
 
     from agenthub.server import create_app
@@ -101,4 +109,4 @@ def serve(
         lifespan="on",
         server_header=False,
     )
-    HubServer(config).run()
+    _run(config)

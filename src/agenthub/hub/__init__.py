@@ -17,6 +17,7 @@ from agenthub.hub.locks import Locks
 from agenthub.hub.memory import SharedMemory
 from agenthub.hub.messages import Messages
 from agenthub.hub.presence import Presence
+from agenthub.hub.ratelimit import RateLimiter
 from agenthub.hub.tasks import Tasks
 from agenthub.hub.threads import Threads
 from agenthub.models import Agent, HubStatus
@@ -38,7 +39,10 @@ class Hub:
         self.storage = storage
         self.hub_token = ensure_hub_token(settings.data_dir, settings.token)
         self.router = Router()
-        self.agents = Agents(storage, self.hub_token, open_access=settings.open)
+        self.limiter = RateLimiter(settings.rate_limit, settings.rate_limit_burst)
+        self.agents = Agents(
+            storage, self.hub_token, open_access=settings.open, max_metadata_bytes=settings.max_metadata_bytes
+        )
         self.messages = Messages(storage, self.agents, self.router, settings)
         self.presence = Presence(
             storage,
@@ -61,6 +65,7 @@ class Hub:
     async def start(self) -> None:
         await self.storage.open()
         await self.agents.load()
+        self.router.last_seq = (await self.storage.counts())["last_seq"]
         self.router.load(await self.storage.list_subscriptions())
         await self.presence.start()
         await self.tasks.open()
@@ -81,6 +86,7 @@ class Hub:
         agent = await self.agents.delete(actor, agent_id)
         self.router.forget_agent(agent_id)
         self.presence.forget(agent_id)
+        self.limiter.forget(agent_id)
         self.locks.freed()  # its locks went with it
         return agent
 

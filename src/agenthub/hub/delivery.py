@@ -116,6 +116,8 @@ class Router:
     """Maps a committed message to the live sessions entitled to it."""
 
     def __init__(self) -> None:
+        self.last_seq = 0
+        """The highest seq on the durable stream: set at start, then kept by `deliver`."""
         self._sessions: dict[str, set[Session]] = defaultdict(set)
         self._operators: set[Session] = set()
         self._exact: dict[str, set[str]] = defaultdict(set)
@@ -224,7 +226,9 @@ class Router:
         return targets
 
     def deliver(self, messages: list[Message]) -> None:
-        """Called in commit order with newly stored messages."""
+        """Called in commit order with newly stored messages (every stream entry passes here)."""
+        if messages:
+            self.last_seq = max(self.last_seq, messages[-1].seq)
         for message in messages:
             frame = message_frame(message)
             recipients = message.recipients

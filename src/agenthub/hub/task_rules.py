@@ -49,9 +49,25 @@ def check_holder(actor: Actor, task: Task, token: str | None) -> None:
                 code="lease_lost",
                 details={"status": task.status.value},
             )
+        expires = task.lease_expires_at
+        if task.status == TaskStatus.in_progress and expires is not None and expires <= utcnow():
+            # Lapsed but not yet taken back by the reaper (or the hub was down): the lease is over all the same.
+            raise Conflict(
+                "this lease expired: the task goes back to the queue", code="lease_lost", details={"status": "expired"}
+            )
         return
     if not actor.is_operator and actor.agent_id != task.assignee_id:
         raise Forbidden("only the task's assignee or the operator can do that", code="not_assignee")
+
+
+def check_ready(task: Task) -> None:
+    """Work on a task starts only once everything it depends on is completed."""
+    if not task.ready:
+        raise Conflict(
+            "the task waits for its dependencies to complete",
+            code="dependencies_pending",
+            details={"depends_on": task.depends_on},
+        )
 
 
 def check_owner(actor: Actor, task: Task) -> None:

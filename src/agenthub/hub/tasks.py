@@ -36,6 +36,7 @@ from agenthub.hub.task_rules import (
     backoff,
     check_holder,
     check_owner,
+    check_ready,
     finished,
     lapse,
     lease_cleared,
@@ -81,6 +82,8 @@ class Tasks:
         self._reaper: asyncio.Task[None] | None = None
 
     async def open(self) -> None:
+        # Leases that lapsed while the hub was down are taken back before the first request is served.
+        await self.reap()
         self._reaper = asyncio.create_task(self._reap_forever())
 
     async def close(self) -> None:
@@ -364,6 +367,7 @@ class Tasks:
                 check_holder(actor, task, body.lease_token)
                 expires = to_iso(utcnow() + timedelta(seconds=seconds))
                 return TaskChange(action="task.heartbeat", set={"lease_seconds": seconds, "lease_expires_at": expires})
+            check_ready(task)
             return TaskChange(
                 action="task.started",
                 set={"status": TaskStatus.in_progress.value, **new_lease(seconds)},
@@ -407,6 +411,8 @@ class Tasks:
             check_holder(actor, task, body.lease_token)
             if task.status == TaskStatus.pending and not actor.is_operator:
                 raise Conflict("nobody holds this task: claim it first", code="task_not_held")
+            if not actor.is_operator:
+                check_ready(task)
             return TaskChange(
                 action="task.completed",
                 set={

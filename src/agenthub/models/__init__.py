@@ -6,6 +6,8 @@ from agenthub.models.audit import AuditEntry, AuditVerification, DecisionLog
 from agenthub.models.common import (
     CHANNEL_RE,
     ChannelName,
+    ErrorBody,
+    ErrorDetail,
     JsonObject,
     Text,
     Wire,
@@ -76,6 +78,8 @@ __all__ = [
     "ClaimRequest",
     "CompleteRequest",
     "DecisionLog",
+    "ErrorBody",
+    "ErrorDetail",
     "FailRequest",
     "HubStatus",
     "HungAgent",

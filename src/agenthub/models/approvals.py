@@ -36,7 +36,7 @@ class ApprovalRequest(Wire):
 
     action: str = Field(min_length=1, max_length=500)
     details: dict[str, Any] = Field(default_factory=dict)
-    timeout_seconds: float = Field(default=3600.0, gt=0, le=7 * 24 * 3600)
+    timeout_seconds: float = Field(default=3600.0, ge=0.001, le=7 * 24 * 3600)
 
 
 class ApprovalDecision(Wire):

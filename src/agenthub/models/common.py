@@ -53,7 +53,9 @@ def check_text(value: str) -> str:
     return value
 
 
-ChannelName = Annotated[str, AfterValidator(check_channel)]
+ChannelName = Annotated[
+    str, Field(pattern=r"^[a-z0-9][a-z0-9._/-]{0,127}$", max_length=128), AfterValidator(check_channel)
+]  # the pattern is declared in the OpenAPI schema; the validator gives the readable message
 Text = Annotated[str, AfterValidator(check_text)]
 """A string the hub stores, from a client."""
 JsonObject = Annotated[dict[str, Any], AfterValidator(check_json)]
@@ -65,3 +67,15 @@ class Wire(BaseModel):
     """Base of every wire model: unknown fields are refused."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+class ErrorDetail(Wire):
+    code: str = Field(description="snake_case, stable: what went wrong")
+    message: str = Field(description="a sentence a person understands")
+    details: Any = None
+
+
+class ErrorBody(Wire):
+    """Every error the hub answers: `{"error": {"code", "message", "details"}}`."""
+
+    error: ErrorDetail

@@ -35,7 +35,7 @@ class LockRequest(Wire):
 
     resource: LockResource
     intent: str | None = Field(default=None, max_length=1000)
-    ttl_seconds: float = Field(default=300.0, gt=0, le=24 * 3600)
+    ttl_seconds: float = Field(default=300.0, ge=0.001, le=24 * 3600)
     mode: LockMode = LockMode.exclusive
     wait_seconds: float = Field(default=0.0, ge=0, le=3600)
 
@@ -43,4 +43,4 @@ class LockRequest(Wire):
 class LockRenew(Wire):
     """Extend the lock to `ttl_seconds` from now (default: the lock's own ttl)."""
 
-    ttl_seconds: float | None = Field(default=None, gt=0, le=24 * 3600)
+    ttl_seconds: float | None = Field(default=None, ge=0.001, le=24 * 3600)

@@ -53,7 +53,7 @@ class MemoryUpdate(Wire):
 
     value: Any
     if_version: int | None = Field(default=None, ge=0)
-    ttl_seconds: float | None = Field(default=None, gt=0, le=366 * 24 * 3600)
+    ttl_seconds: float | None = Field(default=None, ge=0.001, le=366 * 24 * 3600)
     access_control: AccessControl | None = None
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field
 
@@ -51,7 +51,7 @@ class MessageCreate(Wire):
 
     content: Text
     channel: ChannelName | None = None
-    recipients: list[Text] = Field(default_factory=list, max_length=1000)
+    recipients: list[Annotated[Text, Field(max_length=128)]] = Field(default_factory=list, max_length=1000)
     task_id: Text | None = Field(default=None, max_length=128)
     thread_id: Text | None = Field(default=None, max_length=128)
     title: Text | None = Field(default=None, max_length=1000)

@@ -11,7 +11,7 @@ from pydantic import Field, field_validator
 from agenthub.models.common import Wire
 
 Tag = Annotated[str, Field(min_length=1, max_length=64)]
-LeaseSeconds = Annotated[float, Field(gt=0, le=7 * 24 * 3600)]
+LeaseSeconds = Annotated[float, Field(ge=0.001, le=7 * 24 * 3600)]
 
 
 class TaskStatus(StrEnum):
@@ -62,6 +62,7 @@ class Task(Wire):
     available_at: datetime = Field(description="not claimable before this time (retry backoff)")
     idempotency_key: str | None = None
     lease_seconds: float | None = Field(default=None, description="the length of the current lease")
+    ready: bool = Field(default=True, description="every task in depends_on is completed")
     lease_token: str | None = Field(default=None, description="only in the holder's claim / start / heartbeat answer")
 
 

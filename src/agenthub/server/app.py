@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from agenthub.hub import VERSION, Hub
 from agenthub.server import ws
-from agenthub.server.errors import install_error_handlers
+from agenthub.server.errors import ERROR_RESPONSES, install_error_handlers
 from agenthub.server.limits import BodyLimit
 from agenthub.server.routes import (
     agents,
@@ -53,7 +53,7 @@ def create_app(settings: HubSettings, storage: Storage | None = None) -> FastAPI
     install_error_handlers(app)
     # hung before agents: `/api/agents/hung` must not be taken for `/api/agents/{agent_id}`
     for module in (health, hung, agents, messages, channels, tasks, memory, locks, threads, approvals, audit, legacy):
-        app.include_router(module.router)
+        app.include_router(module.router, responses=ERROR_RESPONSES)
     app.include_router(ws.router)
     app.include_router(dashboard.router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)

@@ -20,9 +20,9 @@ from fastapi import APIRouter, WebSocket
 from pydantic import ValidationError
 from starlette.websockets import WebSocketDisconnect
 
-from agenthub.errors import AgentHubError, BadRequest, Forbidden, TooLarge
+from agenthub.errors import AgentHubError, BadRequest, Forbidden, RateLimited, TooLarge
 from agenthub.hub import Actor, Hub, Session
-from agenthub.server.errors import invalid
+from agenthub.server.errors import invalid, out_of_range
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -130,6 +130,11 @@ class Connection:
                 error = BadRequest('a frame is a JSON object with a string "type"', code="malformed_frame")
                 self.send_error(request_id, error)
                 continue
+            try:
+                self.hub.limiter.check(self.actor)
+            except RateLimited as exc:
+                self.send_error(request_id, exc)
+                continue
             handler = HANDLERS.get(frame["type"])
             if handler is None:
                 error = BadRequest(f"unknown event type {frame['type']!r}", code="unknown_event")
@@ -153,6 +158,8 @@ class Connection:
             self.send_error(request_id, exc)
         except ValidationError as exc:
             self.send_error(request_id, invalid(list(exc.errors())))
+        except OverflowError:
+            self.send_error(request_id, out_of_range())
         except Exception:  # a bug in one request must not take the connection down
             log.exception("websocket request failed")
             self.send_error(request_id, AgentHubError())

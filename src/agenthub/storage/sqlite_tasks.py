@@ -25,7 +25,7 @@ from agenthub.storage.sqlite_messages import insert_messages
 _COLUMNS = (
     "t.id, t.creator_id, t.title, t.description, t.status, t.priority, t.tags, t.requirements, t.assignee_id,"
     " t.depends_on, t.result, t.error, t.attempts, t.max_attempts, t.lease_expires_at, t.due_date, t.created_at,"
-    " t.completed_at, t.updated_at, t.available_at, t.idempotency_key, t.lease_seconds"
+    " t.completed_at, t.updated_at, t.available_at, t.idempotency_key, t.lease_seconds, t.waiting = 0"
 )
 WITH_TOKEN = _COLUMNS + ", t.lease_token"
 PUBLIC = _COLUMNS + ", NULL"
@@ -79,7 +79,8 @@ def task_from_row(row: Sequence[Any]) -> Task:
         available_at=parse_iso(row[19]),
         idempotency_key=row[20],
         lease_seconds=row[21],
-        lease_token=row[22],
+        ready=bool(row[22]),
+        lease_token=row[23],
     )
 
 
@@ -312,7 +313,7 @@ class SQLiteTasks:
             out.task = task
             return out
 
-        return await self._engine.write(op, _skip_none(on_commit))
+        return await self._engine.write(op, _skip_none(on_commit), isolated=bool(new.depends_on))
 
     async def get_task(self, task_id: str) -> Task | None:
         def op(conn: sqlite3.Connection) -> Task | None:
@@ -365,7 +366,7 @@ class SQLiteTasks:
             out.task = _apply(conn, task, decide(task), actor_id, out)
             return out
 
-        return await self._engine.write(op, _skip_none(on_commit))
+        return await self._engine.write(op, _skip_none(on_commit), isolated=True)  # decisions refuse routinely
 
     async def claim_task(
         self,
@@ -417,7 +418,7 @@ class SQLiteTasks:
             audit(conn, actor_id, change.action, "task", task_id, {"title": task.title, **change.details})
             return out
 
-        return await self._engine.write(op, _skip_none(on_commit))
+        return await self._engine.write(op, _skip_none(on_commit), isolated=True)
 
     async def task_assignments(self, task_id: str) -> list[Assignment]:
         def op(conn: sqlite3.Connection) -> list[Assignment]:

@@ -32,7 +32,11 @@ from agenthub.storage import TaskQuery
 router = APIRouter(prefix="/api/tasks", tags=["tasks"])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses={200: {"model": Task, "description": "a repeated `idempotency_key`: the unfinished task it made"}},
+)
 async def create_task(body: TaskCreate, actor: CurrentActor, hub: HubDep, response: Response) -> Task:
     """Create a task; `assign_to` ("auto", an agent id or name) assigns it at once. A repeated
     `idempotency_key` of an unfinished task answers 200 with that task."""
