@@ -14,7 +14,7 @@ app = typer.Typer(
 
 
 def main() -> None:
-    from agenthub.cli import serve  # noqa: F401  (registers its command)
+    from agenthub.cli import hook, mcp, serve  # noqa: F401  (register their commands)
 
     app()
 

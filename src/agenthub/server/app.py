@@ -17,6 +17,8 @@ from agenthub.storage import Storage, storage_for_url
 
 
 def create_app(settings: HubSettings, storage: Storage | None = None) -> FastAPI:
+    from agenthub.mcp.http import mount_mcp  # the MCP SDK loads with the hub only, never with `import agenthub`
+
     storage = storage or storage_for_url(settings.resolved_database_url(), synchronous=settings.synchronous)
     hub = Hub(settings, storage)
 
@@ -24,7 +26,8 @@ def create_app(settings: HubSettings, storage: Storage | None = None) -> FastAPI
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await hub.start()
         try:
-            yield
+            async with mcp_sessions:  # the MCP session manager's own lifespan
+                yield
         finally:
             await hub.stop()
 
@@ -40,5 +43,6 @@ def create_app(settings: HubSettings, storage: Storage | None = None) -> FastAPI
     for module in (health, agents, messages, channels, legacy):
         app.include_router(module.router)
     app.include_router(ws.router)
+    mcp_sessions = mount_mcp(app, hub, settings)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app
