@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
+from pydantic import ValidationError
 
 from agenthub import __version__
 from agenthub.client import AgentClient
@@ -51,6 +52,8 @@ async def acting(ctx: Context) -> AsyncIterator[AgentClient]:
             yield agent
     except AgentHubError as exc:
         raise ToolError(error_text(exc)) from exc
+    except ValidationError as exc:  # the SDK checks some fields before sending (channel names, ...)
+        raise ToolError("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())) from exc
 
 
 async def call(agent: AgentClient, request: Call[T]) -> T:

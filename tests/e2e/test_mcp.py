@@ -1,0 +1,138 @@
+"""The MCP server with the real MCP client: over stdio (`agenthub mcp --agent`) and over HTTP (the hub's `/mcp`)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import anyio
+import httpx
+import pytest
+
+from tests.e2e.mcphelp import call, cli_env, http_agent, stdio_agent, text
+from tests.hubproc import HubProcess
+
+pytestmark = pytest.mark.e2e
+
+TOOLS = {
+    "whoami",
+    "list_agents",
+    "send_message",
+    "read_inbox",
+    "search_messages",
+    "subscribe",
+}
+
+
+async def test_two_agents_exchange_messages_over_stdio(shared_hub: HubProcess, unique: str) -> None:
+    async with stdio_agent(shared_hub, f"alice-{unique}") as alice, stdio_agent(shared_hub, f"bob-{unique}") as bob:
+        assert (await call(alice, "whoami"))["name"] == f"alice-{unique}"
+        sent = await call(alice, "send_message", content="can you review auth.py?", to=[f"bob-{unique}"])
+        inbox = await call(bob, "read_inbox")
+        assert inbox == {
+            "messages": [
+                {
+                    "seq": sent["sent"]["seq"],
+                    "id": sent["sent"]["id"],
+                    "from": f"alice-{unique}",
+                    "to": [f"bob-{unique}"],
+                    "content": "can you review auth.py?",
+                    "at": inbox["messages"][0]["at"],
+                }
+            ]
+        }
+        assert (await call(bob, "read_inbox"))["messages"] == []  # acknowledged when returned
+        await call(bob, "send_message", content="done, LGTM", to=[f"alice-{unique}"], thread_id=sent["sent"]["id"])
+        [reply] = (await call(alice, "read_inbox"))["messages"]
+        assert (reply["from"], reply["content"]) == (f"bob-{unique}", "done, LGTM")
+        assert reply["thread_id"] == sent["sent"]["id"]
+
+
+async def test_stdio_and_http_agents_talk_through_channels(shared_hub: HubProcess, unique: str) -> None:
+    _, bob_token = shared_hub.register(f"bob-{unique}")
+    channel = f"team-{unique}/general"
+    async with stdio_agent(shared_hub, f"alice-{unique}") as alice, http_agent(shared_hub, bob_token) as bob:
+        assert (await call(bob, "whoami"))["name"] == f"bob-{unique}"
+        assert await call(bob, "subscribe", channel=f"team-{unique}/*") == {"subscribed": f"team-{unique}/*"}
+        await call(alice, "send_message", content="standup in 5", channel=channel, title="standup")
+        [message] = (await call(bob, "read_inbox"))["messages"]
+        assert (message["from"], message["channel"], message["title"]) == (f"alice-{unique}", channel, "standup")
+        [found] = await call(alice, "search_messages", query="standup")
+        assert found["id"] == message["id"]
+        names = {a["name"] for a in await call(alice, "list_agents")}
+        assert {f"alice-{unique}", f"bob-{unique}"} <= names
+
+
+async def test_inbox_wait_returns_as_soon_as_a_message_arrives(shared_hub: HubProcess, unique: str) -> None:
+    _, alice_token = shared_hub.register(f"alice-{unique}")
+    _, bob_token = shared_hub.register(f"bob-{unique}")
+    async with http_agent(shared_hub, alice_token) as alice, http_agent(shared_hub, bob_token) as bob:
+        started = time.monotonic()
+        assert (await call(bob, "read_inbox", wait_seconds=1))["messages"] == []
+        assert time.monotonic() - started >= 1  # with nothing to read, it does wait
+
+        waiting = anyio.Event()
+
+        async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+            waiting.set()
+
+        async def wait_for_mail() -> tuple[dict[str, Any], float]:
+            begun = time.monotonic()
+            result = await bob.call_tool("read_inbox", {"wait_seconds": 120}, progress_callback=on_progress)
+            return json.loads(text(result)), time.monotonic() - begun
+
+        waiter = asyncio.create_task(wait_for_mail())
+        await asyncio.wait_for(waiting.wait(), 30)  # bob's tool call is under way and about to wait
+        await call(alice, "send_message", content="wake up", to=[f"bob-{unique}"])
+        inbox, took = await asyncio.wait_for(waiter, 60)
+        assert [m["content"] for m in inbox["messages"]] == ["wake up"]
+        assert took < 30
+
+
+async def test_hub_errors_come_back_as_tool_errors(shared_hub: HubProcess, unique: str) -> None:
+    async with stdio_agent(shared_hub, f"alice-{unique}") as alice:
+        result = await alice.call_tool("send_message", {"content": "hi", "to": [f"ghost-{unique}"]})
+        assert result.is_error
+        assert f"no agent has id or name 'ghost-{unique}' [agent_not_found]" in text(result)
+        result = await alice.call_tool("send_message", {"content": "hi", "channel": "Not A Channel"})
+        assert result.is_error and "channel name" in text(result)
+        result = await alice.call_tool("read_inbox", {"wait_seconds": 100_000})
+        assert result.is_error and "wait_seconds" in text(result)
+        assert (await call(alice, "whoami"))["name"] == f"alice-{unique}"  # the server lives on
+
+
+async def test_http_tools_refuse_a_bad_token_with_the_hubs_401(shared_hub: HubProcess) -> None:
+    body = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
+    headers = {"Authorization": "Bearer nope", "Accept": "application/json, text/event-stream"}
+    response = httpx.post(f"{shared_hub.url}/mcp", json=body, headers=headers)
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "bad_token"
+
+
+async def test_the_tool_list_is_small_and_complete(shared_hub: HubProcess, unique: str) -> None:
+    _, token = shared_hub.register(f"alice-{unique}")
+    async with http_agent(shared_hub, token) as client:
+        tools = (await client.list_tools()).tools
+    assert {tool.name for tool in tools} == TOOLS
+    serialised = json.dumps([tool.model_dump(mode="json", by_alias=True, exclude_none=True) for tool in tools])
+    assert len(serialised) < 12_000, len(serialised)
+    assert all(tool.description and tool.description.startswith("Use ") for tool in tools)
+
+
+def test_agenthub_mcp_fails_fast_without_a_hub(tmp_path: Path) -> None:
+    env = cli_env(HubProcess(tmp_path), AGENTHUB_URL="http://127.0.0.1:9", AGENTHUB_TOKEN="hub_x")
+    done = subprocess.run(
+        [sys.executable, "-m", "agenthub", "mcp", "--agent", "alice"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 1
+    assert "agenthub mcp: cannot reach the hub at http://127.0.0.1:9" in done.stderr
