@@ -18,6 +18,7 @@ STREAM_EVENT = "agenthub:event"
 """Metadata key of a stream entry the hub stores for another feature (`task:assigned`); see `hub/delivery.py`."""
 
 MAX_LINE = 2000
+MAX_DETAILS = 600
 
 
 def dumps(value: Any) -> str:
@@ -41,7 +42,8 @@ def error_text(error: AgentHubError) -> str:
     """A hub error as a tool error's text: the hub's sentence, its code, and details when there are any."""
     text = f"{error.message} [{error.code}]"
     if error.details:
-        text += f" details: {dumps(error.details)}"
+        details = dumps(error.details)
+        text += f" details: {details if len(details) <= MAX_DETAILS else details[: MAX_DETAILS - 1] + '…'}"
     return text
 
 
@@ -83,7 +85,6 @@ def task_view(task: Mapping[str, Any], names: Mapping[str, str]) -> dict[str, An
             "creator": _name(task.get("creator_id"), names),
             "assignee": None if task.get("assignee_id") is None else _name(task.get("assignee_id"), names),
             "depends_on": task.get("depends_on"),
-            "lease_token": task.get("lease_token"),
             "lease_expires_at": task.get("lease_expires_at"),
             "result": task.get("result"),
             "error": task.get("error"),
