@@ -7,6 +7,9 @@ import sys
 from typing import Annotated, Any
 
 import typer
+from typer._click.core import Context as ClickContext  # typer vendors click: its classes are not `click`'s
+from typer._click.exceptions import UsageError
+from typer.core import TyperCommand
 
 from agenthub.cli.app import app
 from agenthub.cli.mcp import AgentName, AgentToken, DataDir, HubToken, HubUrl
@@ -15,7 +18,21 @@ hook_app = typer.Typer(help="Hooks for LLM coding agents (Claude Code).", no_arg
 app.add_typer(hook_app, name="hook")
 
 
-@hook_app.command("claude-stop")
+class HookCommand(TyperCommand):
+    """A wrong hook command line exits 1, not click's usual 2: Claude Code reads exit 2 from a Stop hook as
+    "block and show stderr", which would keep the agent from ever stopping."""
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: ClickContext | None = None, **extra: Any
+    ) -> ClickContext:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except UsageError as exc:
+            exc.show()
+            raise typer.Exit(1) from None
+
+
+@hook_app.command("claude-stop", cls=HookCommand)
 def claude_stop(
     agent: AgentName,
     wait: Annotated[
