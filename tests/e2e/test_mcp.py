@@ -14,6 +14,7 @@ import anyio
 import httpx
 import pytest
 
+from agenthub import Client
 from tests.e2e.mcphelp import call, cli_env, http_agent, stdio_agent, text
 from tests.hubproc import HubProcess
 
@@ -136,3 +137,14 @@ def test_agenthub_mcp_fails_fast_without_a_hub(tmp_path: Path) -> None:
     )
     assert done.returncode == 1
     assert "agenthub mcp: cannot reach the hub at http://127.0.0.1:9" in done.stderr
+
+
+async def test_an_http_client_carries_on_across_a_hub_restart(hub: HubProcess) -> None:
+    _, alice_token = hub.register("alice")
+    hub.register("bob")
+    async with http_agent(hub, alice_token) as alice:
+        await call(alice, "send_message", content="before", to=["bob"])
+        hub.restart()
+        await call(alice, "send_message", content="after", to=["bob"])  # same MCP client, new hub process
+    with Client(hub.url, token=hub.token) as operator:
+        assert [m.content for m in operator.history()] == ["before", "after"]
