@@ -69,7 +69,9 @@ def _security(settings: HubSettings) -> TransportSecuritySettings:
 
 
 class BearerGate:
-    """Refuses a request without a valid token with the hub's 401 before it reaches the MCP server."""
+    """Refuses a request without a valid token with the hub's 401 before it reaches the MCP server, and any
+    method but POST with 405: a stateless server pushes nothing, so it offers no GET stream (as the MCP
+    transport allows), and no connection is left open waiting for one."""
 
     def __init__(self, app: ASGIApp, hub: Hub) -> None:
         self.app = app
@@ -80,7 +82,11 @@ class BearerGate:
         try:
             await self.hub.agents.authenticate(bearer(authorization.decode("latin-1")))
         except AgentHubError as exc:
-            response = JSONResponse(exc.to_body(), status_code=exc.status, headers={"WWW-Authenticate": "Bearer"})
-            await response(scope, receive, send)
+            refusal = JSONResponse(exc.to_body(), status_code=exc.status, headers={"WWW-Authenticate": "Bearer"})
+            await refusal(scope, receive, send)
+            return
+        if scope.get("method") != "POST":
+            body = {"error": {"code": "method_not_allowed", "message": "send MCP requests with POST", "details": None}}
+            await JSONResponse(body, status_code=405, headers={"Allow": "POST"})(scope, receive, send)
             return
         await self.app(scope, receive, send)
