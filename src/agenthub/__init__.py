@@ -24,7 +24,17 @@ from agenthub.errors import (
 
 if TYPE_CHECKING:
     from agenthub.client import AgentClient, Client, MessageAck
-    from agenthub.models import Agent, AgentStatus, Channel, Message, MessageType, Receipt, Subscription
+    from agenthub.models import (
+        Agent,
+        AgentStatus,
+        Channel,
+        Message,
+        MessageType,
+        Receipt,
+        Subscription,
+        Task,
+        TaskStatus,
+    )
 
 __version__ = "0.1.0"
 
@@ -39,6 +49,8 @@ _LAZY = {
     "MessageType": "agenthub.models",
     "Receipt": "agenthub.models",
     "Subscription": "agenthub.models",
+    "Task": "agenthub.models",
+    "TaskStatus": "agenthub.models",
 }
 
 __all__ = [
@@ -60,6 +72,8 @@ __all__ = [
     "RateLimited",
     "Receipt",
     "Subscription",
+    "Task",
+    "TaskStatus",
     "TooLarge",
     "Unauthorized",
     "__version__",

@@ -5,24 +5,41 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Generator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
+from urllib.parse import quote
 
 import typer
-import uvicorn
 
 from agenthub.cli.app import app
 
+if TYPE_CHECKING:
+    import uvicorn
 
-class HubServer(uvicorn.Server):
-    """uvicorn's server, except that a graceful stop on SIGTERM or SIGINT exits 0 instead of re-raising the signal."""
 
-    @contextlib.contextmanager
-    def capture_signals(self) -> Generator[None, None, None]:
-        with super().capture_signals():
-            try:
-                yield
-            finally:
-                self._captured_signals.clear()
+def dashboard_url(host: str, port: int, token: str) -> str:
+    """The address that opens the dashboard logged in as the operator (the page then drops the token from it)."""
+    if host in ("0.0.0.0", "::", ""):
+        host = "127.0.0.1"
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{port}/?token={quote(token, safe='')}"
+
+
+def _run(config: uvicorn.Config) -> None:
+    """Run uvicorn's server, except that a graceful stop on SIGTERM or SIGINT exits 0 instead of re-raising the
+    signal. (uvicorn is imported here, so that every other command starts fast.)"""
+    import uvicorn
+
+    class HubServer(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self) -> Generator[None, None, None]:
+            with super().capture_signals():
+                try:
+                    yield
+                finally:
+                    self._captured_signals.clear()
+
+    HubServer(config).run()
 
 
 @app.command()
@@ -51,6 +68,7 @@ def serve(
     log_level: Annotated[str, typer.Option(envvar="AGENTHUB_LOG_LEVEL", help="uvicorn log level")] = "info",
 ) -> None:
     """Start the hub (SQLite in the data dir unless told otherwise)."""
+    import uvicorn
     from pydantic import ValidationError
 
     from agenthub.server import create_app
@@ -81,6 +99,7 @@ def serve(
         f"agenthub {app_.version} on http://{shown}:{settings.port}  (database: {settings.resolved_database_url()})"
     )
     typer.echo(f"hub token: {token_place}{'  [--open: no token needed]' if settings.open else ''}")
+    typer.echo(f"dashboard: {dashboard_url(settings.host, settings.port, app_.state.hub.hub_token)}")
     config = uvicorn.Config(
         app_,
         host=settings.host,
@@ -90,4 +109,4 @@ def serve(
         lifespan="on",
         server_header=False,
     )
-    HubServer(config).run()
+    _run(config)

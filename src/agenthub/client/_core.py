@@ -6,7 +6,6 @@ the answer is decided here, once.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -15,6 +14,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import orjson
 from pydantic import BaseModel, TypeAdapter
 
+from agenthub._ids import new_id
 from agenthub.errors import AgentHubError, error_from_body
 from agenthub.models import Agent, AgentStatus, Channel, HubStatus, Message, MessageCreate, Subscription
 
@@ -93,7 +93,7 @@ def message_body(
         content=content,
         channel=channel,
         recipients=recipients or [],
-        msg_id=msg_id or str(uuid.uuid4()),
+        msg_id=msg_id or new_id(),
         **fields,
     )
     return create.model_dump(mode="json", exclude_defaults=True) | {"msg_id": create.msg_id}
@@ -196,7 +196,7 @@ class Calls:
 
     @staticmethod
     def channels() -> Call[list[Channel]]:
-        return Call("GET", "/api/channels", _list(Channel))
+        return Call("GET", "/api/channels", _list(Channel), params={"limit": 1000})
 
     @staticmethod
     def subscribe(channel: str) -> Call[Subscription]:

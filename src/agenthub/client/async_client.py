@@ -29,6 +29,9 @@ from agenthub.client._core import (
     raise_for_status,
     ws_url,
 )
+from agenthub.client._tasks import TaskCalls
+from agenthub.client.coordination import AsyncCoordination
+from agenthub.client.tasks import AsyncTaskMethods
 from agenthub.errors import AgentHubError, HubUnavailable, Unauthorized
 from agenthub.models import Agent, AgentStatus, Channel, HubStatus, Message, Subscription
 
@@ -40,7 +43,7 @@ MAX_BATCH = 1000
 RECONNECT_MAX_DELAY = 5.0
 
 
-class AgentClient:
+class AgentClient(AsyncCoordination, AsyncTaskMethods):
     """An agent's connection to the hub.
 
     >>> agent = AgentClient(name="my_agent", agent_type="llm", server_url="http://localhost:8000")
@@ -102,6 +105,8 @@ class AgentClient:
         self._connected = asyncio.Event()
         self._closing = False
         self._ack_scheduled = False
+        self._memory_watches: list[str] = []
+        self._task_calls = TaskCalls()
 
     # -- identity -----------------------------------------------------------------------------------------
 
@@ -206,6 +211,7 @@ class AgentClient:
         self._reader = asyncio.create_task(self._read(ws))
         await self._request("agent:register", {"since": self.stream.last_seq, "subscriptions": self.subscriptions})
         self._connected.set()
+        await self._rewatch()
         unacked = [item for items in self._unacked.values() for item in items]
         self._unacked.clear()
         if unacked:  # sent on a lost connection: resend (their msg_id keeps them stored once)

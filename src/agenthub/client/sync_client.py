@@ -9,13 +9,16 @@ import httpx
 
 from agenthub._local import default_url, read_local_token
 from agenthub.client._core import Call, Calls, MessageAck, decode_body, message_body, raise_for_status
+from agenthub.client._tasks import TaskCalls
+from agenthub.client.coordination import SyncCoordination
+from agenthub.client.tasks import SyncTaskMethods
 from agenthub.errors import HubUnavailable, Unauthorized
 from agenthub.models import Agent, AgentStatus, Channel, HubStatus, Message, Subscription
 
 T = TypeVar("T")
 
 
-class Client:
+class Client(SyncCoordination, SyncTaskMethods):
     """A blocking client. `Client()` acts as the operator with the local hub token;
     `Client.for_agent("name")` registers (or reuses) an agent and acts as it."""
 
@@ -32,6 +35,7 @@ class Client:
         self._data_dir = data_dir
         self._http = httpx.Client(base_url=self.server_url, timeout=timeout)
         self.agent: Agent | None = None
+        self._task_calls = TaskCalls()
 
     @classmethod
     def for_agent(

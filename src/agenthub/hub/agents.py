@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
+from agenthub._ids import new_id
 from agenthub._time import now_iso
 from agenthub.errors import Forbidden, NotFound, Unauthorized
 from agenthub.hub.auth import OPERATOR_ACTOR, Actor, hash_token, new_token, same_token
+from agenthub.hub.limits import check_json_size
 from agenthub.models import Agent, AgentStatus, AgentUpdate, RegisterRequest
 from agenthub.storage import NewAgent, Storage
 
@@ -15,8 +16,11 @@ from agenthub.storage import NewAgent, Storage
 class Agents:
     """The agent directory. Every agent is mirrored in memory, so lookups on hot paths never touch the disk."""
 
-    def __init__(self, storage: Storage, hub_token: str, *, open_access: bool = False) -> None:
+    def __init__(
+        self, storage: Storage, hub_token: str, *, open_access: bool = False, max_metadata_bytes: int = 64 * 1024
+    ) -> None:
         self._storage = storage
+        self._max_metadata = max_metadata_bytes
         self._hub_token = hub_token
         self._open = open_access
         self._by_id: dict[str, Agent] = {}
@@ -82,12 +86,13 @@ class Agents:
     async def register(self, actor: Actor, request: RegisterRequest) -> tuple[Agent, str, bool]:
         if not actor.is_operator:
             raise Forbidden("registering agents takes the hub token", code="operator_only")
+        check_json_size(request.metadata, self._max_metadata, "metadata")
         if request.parent_id is not None:
             self.get(request.parent_id)
         token = new_token("agt")
         agent, created = await self._storage.register_agent(
             NewAgent(
-                id=str(uuid.uuid4()),
+                id=new_id(),
                 name=request.name,
                 type=request.type,
                 capabilities=request.capabilities,
@@ -111,6 +116,8 @@ class Agents:
     async def update(self, actor: Actor, agent_id: str, update: AgentUpdate) -> Agent:
         self.get(agent_id)
         self.check_may_change(actor, agent_id)
+        if update.metadata is not None:
+            check_json_size(update.metadata, self._max_metadata, "metadata")
         stored = await self._storage.update_agent(agent_id, update.model_dump(exclude_none=True), actor.agent_id)
         if stored is None:
             raise NotFound(f"no agent has id {agent_id!r}", code="agent_not_found")

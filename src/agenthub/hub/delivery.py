@@ -11,17 +11,27 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict, deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import orjson
 
 from agenthub.models import Message, Subscription
 
 _STREAM_EXCLUDE = {"duplicate", "receipts"}
+STREAM_EVENT = "agenthub:event"
+"""Metadata key of a stream entry the hub itself stores for another feature (e.g. `task:assigned`): such an
+entry is sent as that event, with `metadata["data"]` as its data. Publishers cannot set this key."""
 
 
 def message_frame(message: Message) -> str:
-    """The `message:received` frame of a message, encoded once for every recipient."""
+    """The `message:received` frame of a message (or the event a hub stream entry stands for), encoded once."""
+    event = message.metadata.get(STREAM_EVENT) if message.sender_id is None else None
+    if isinstance(event, str):
+        return '{"type":%s,"seq":%d,"data":%s}' % (  # noqa: UP031 - fastest way to splice JSON
+            orjson.dumps(event).decode(),
+            message.seq,
+            orjson.dumps(message.metadata.get("data"), option=orjson.OPT_UTC_Z).decode(),
+        )
     return '{"type":"message:received","seq":%d,"data":%s}' % (  # noqa: UP031 - fastest way to splice JSON
         message.seq,
         message.model_dump_json(exclude=_STREAM_EXCLUDE),
@@ -106,6 +116,8 @@ class Router:
     """Maps a committed message to the live sessions entitled to it."""
 
     def __init__(self) -> None:
+        self.last_seq = 0
+        """The highest seq on the durable stream: set at start, then kept by `deliver`."""
         self._sessions: dict[str, set[Session]] = defaultdict(set)
         self._operators: set[Session] = set()
         self._exact: dict[str, set[str]] = defaultdict(set)
@@ -173,6 +185,16 @@ class Router:
         for session in list(self.all_sessions()):
             session.push_event(frame)
 
+    def notify(self, agent_ids: Iterable[str | None], frame: Callable[[], str]) -> None:
+        """A non-stream event for these agents' live connections and the operator's; the frame is only
+        made when somebody is listening."""
+        sessions = [s for agent_id in set(agent_ids) if agent_id is not None for s in self._sessions.get(agent_id, ())]
+        sessions += self._operators
+        if sessions:
+            encoded = frame()
+            for session in sessions:
+                session.push_event(encoded)
+
     def waiter(self, agent_id: str) -> asyncio.Event:
         """An event set the next time something is delivered to the agent (for long polls)."""
         event = asyncio.Event()
@@ -204,7 +226,9 @@ class Router:
         return targets
 
     def deliver(self, messages: list[Message]) -> None:
-        """Called in commit order with newly stored messages."""
+        """Called in commit order with newly stored messages (every stream entry passes here)."""
+        if messages:
+            self.last_seq = max(self.last_seq, messages[-1].seq)
         for message in messages:
             frame = message_frame(message)
             recipients = message.recipients

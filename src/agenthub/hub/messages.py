@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import uuid
 from collections.abc import Sequence
 from datetime import timedelta
 
+from agenthub._ids import new_id
 from agenthub._time import now_iso, to_iso, utcnow
 from agenthub.errors import BadRequest, Forbidden, InvalidField, NotFound, TooLarge
 from agenthub.hub.agents import Agents
 from agenthub.hub.auth import OPERATOR, Actor
-from agenthub.hub.delivery import Router, Session
+from agenthub.hub.delivery import STREAM_EVENT, Router, Session
+from agenthub.hub.limits import check_json_size
 from agenthub.models import Channel, Message, MessageCreate, Subscription, check_subscription
 from agenthub.settings import HubSettings
 from agenthub.storage import MessageQuery, NewMessage, Storage
@@ -40,11 +41,14 @@ class Messages:
             raise TooLarge(
                 f"message content is over {self._settings.max_content_bytes} bytes", code="content_too_large"
             )
+        check_json_size(item.metadata, self._settings.max_metadata_bytes, "metadata")
+        if STREAM_EVENT in item.metadata:
+            raise InvalidField(f"the metadata key {STREAM_EVENT!r} is reserved for the hub", code="reserved_metadata")
         if item.channel is None and not item.recipients:
             raise InvalidField("a message needs a channel, recipients, or both", code="missing_target")
         recipients = list(dict.fromkeys(self._agents.resolve(r).id for r in item.recipients))
         return NewMessage(
-            id=str(uuid.uuid4()),
+            id=new_id(),
             sender_id=actor.agent_id,
             content=item.content,
             created_at=now_iso(),
@@ -136,7 +140,8 @@ class Messages:
         agent_id = self._agent_only(actor)
         if seq < 0:
             raise InvalidField("seq must be zero or more", code="invalid_seq")
-        return await self._storage.advance_cursor(agent_id, seq)
+        # Never past the last message: a cursor in the future would silently swallow what comes next.
+        return await self._storage.advance_cursor(agent_id, min(seq, self._router.last_seq))
 
     async def cursor(self, agent_id: str) -> int:
         return await self._storage.get_cursor(agent_id)
@@ -173,9 +178,12 @@ class Messages:
         self._router.attach(session)
         try:
             if actor.agent_id is None:
-                position = since if since is not None else (await self._storage.counts())["last_seq"]
+                position = since if since is not None else self._router.last_seq
             else:
                 position = since if since is not None else await self._storage.get_cursor(actor.agent_id)
+            position = min(
+                position, self._router.last_seq
+            )  # a `since` past the last message would drop what comes next
             session.last_seq = position
             await self._replay(session, actor.agent_id, position)
         except BaseException:
@@ -209,12 +217,20 @@ class Messages:
         return await self._storage.list_channels()
 
     async def subscribe(self, actor: Actor, pattern: str) -> Subscription:
+        [subscription] = await self.subscribe_all(actor, [pattern])
+        return subscription
+
+    async def subscribe_all(self, actor: Actor, patterns: Sequence[str]) -> list[Subscription]:
+        """Every pattern is checked before any is stored: a refused list subscribes to nothing."""
+        if not patterns:
+            return []
         agent_id = self._agent_only(actor)
-        try:
-            check_subscription(pattern)
-        except ValueError as exc:
-            raise InvalidField(str(exc), code="invalid_channel") from None
-        return await self._storage.subscribe(agent_id, pattern, self._router.add_subscription)
+        for pattern in patterns:
+            try:
+                check_subscription(pattern)
+            except ValueError as exc:
+                raise InvalidField(str(exc), code="invalid_channel") from None
+        return [await self._storage.subscribe(agent_id, p, self._router.add_subscription) for p in patterns]
 
     async def unsubscribe(self, actor: Actor, pattern: str) -> bool:
         agent_id = self._agent_only(actor)

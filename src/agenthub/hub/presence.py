@@ -16,6 +16,17 @@ from agenthub.storage import Storage
 log = logging.getLogger(__name__)
 
 
+def _presence(agent: Agent) -> dict[str, object]:
+    """The small form of an agent that presence events carry (every connection gets one per join or leave)."""
+    return {
+        "id": agent.id,
+        "name": agent.name,
+        "type": agent.type,
+        "status": agent.status.value,
+        "last_seen": agent.last_seen,
+    }
+
+
 class Presence:
     def __init__(self, storage: Storage, agents: Agents, router: Router, *, offline_after: float, sweep: float) -> None:
         self._storage = storage
@@ -86,10 +97,9 @@ class Presence:
         seen = utcnow()
         agent = self._agents.set_live(agent_id, status, seen)
         self._dirty[agent_id] = (status, now_iso())
-        if before.status == AgentStatus.offline and status != AgentStatus.offline:
-            self._router.broadcast(event_frame("agent:joined", agent.model_dump(mode="json")))
-        elif before.status != AgentStatus.offline and status == AgentStatus.offline:
-            self._router.broadcast(event_frame("agent:left", agent.model_dump(mode="json")))
+        if (before.status == AgentStatus.offline) != (status == AgentStatus.offline):
+            event = "agent:left" if status == AgentStatus.offline else "agent:joined"
+            self._router.broadcast(event_frame(event, _presence(agent)))
         return agent
 
     async def flush(self) -> None:

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from agenthub.models.common import Name, Wire
+from agenthub.models.common import JsonObject, Name, Text, Wire
 
 
 class AgentStatus(StrEnum):
@@ -32,9 +32,9 @@ class Agent(Wire):
 
 class RegisterRequest(Wire):
     name: Name
-    type: str = Field(default="script", max_length=64)
-    capabilities: list[Annotated[str, Field(max_length=128)]] = Field(default_factory=list, max_length=256)
-    metadata: dict[str, Any] = Field(default_factory=dict)
+    type: Text = Field(default="script", max_length=64)
+    capabilities: list[Annotated[Text, Field(max_length=128)]] = Field(default_factory=list, max_length=256)
+    metadata: JsonObject = Field(default_factory=dict)
     parent_id: str | None = None
 
 
@@ -44,9 +44,9 @@ class RegisterResponse(Wire):
 
 
 class AgentUpdate(Wire):
-    type: str | None = Field(default=None, max_length=64)
-    capabilities: list[Annotated[str, Field(max_length=128)]] | None = Field(default=None, max_length=256)
-    metadata: dict[str, Any] | None = None
+    type: Text | None = Field(default=None, max_length=64)
+    capabilities: list[Annotated[Text, Field(max_length=128)]] | None = Field(default=None, max_length=256)
+    metadata: JsonObject | None = None
 
 
 class StatusUpdate(Wire):

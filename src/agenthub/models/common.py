@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Any
 
+import orjson
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 CHANNEL_RE = re.compile(r"[a-z0-9][a-z0-9._/-]{0,127}")
@@ -34,7 +35,31 @@ def covers(pattern: str, channel: str) -> bool:
     return pattern == channel
 
 
-ChannelName = Annotated[str, AfterValidator(check_channel)]
+def check_json(value: dict[str, Any]) -> dict[str, Any]:
+    """Free-form JSON the hub stores: integers must fit in 64 bits and nesting stay under 255 levels."""
+    try:
+        orjson.dumps(value)
+    except TypeError as exc:  # orjson.JSONEncodeError: too deep, an integer too large
+        raise ValueError(f"cannot be stored as JSON: {exc}") from None
+    return value
+
+
+def check_text(value: str) -> str:
+    """Text the hub stores must be valid Unicode: JSON's `\\ud800` escapes can smuggle in lone surrogates."""
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        raise ValueError("text must be valid Unicode (a lone surrogate escape is not)") from None
+    return value
+
+
+ChannelName = Annotated[
+    str, Field(pattern=r"^[a-z0-9][a-z0-9._/-]{0,127}$", max_length=128), AfterValidator(check_channel)
+]  # the pattern is declared in the OpenAPI schema; the validator gives the readable message
+Text = Annotated[str, AfterValidator(check_text)]
+"""A string the hub stores, from a client."""
+JsonObject = Annotated[dict[str, Any], AfterValidator(check_json)]
+"""A free-form JSON object the hub stores (`metadata`): refused with 422 when it cannot be stored."""
 Name = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._@:-]*$")]
 
 
@@ -42,3 +67,15 @@ class Wire(BaseModel):
     """Base of every wire model: unknown fields are refused."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+class ErrorDetail(Wire):
+    code: str = Field(description="snake_case, stable: what went wrong")
+    message: str = Field(description="a sentence a person understands")
+    details: Any = None
+
+
+class ErrorBody(Wire):
+    """Every error the hub answers: `{"error": {"code", "message", "details"}}`."""
+
+    error: ErrorDetail

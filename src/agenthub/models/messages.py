@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field
 
-from agenthub.models.common import ChannelName, Wire
+from agenthub.models.common import ChannelName, JsonObject, Text, Wire
 
 
 class MessageType(StrEnum):
@@ -49,15 +49,15 @@ class Message(Wire):
 class MessageCreate(Wire):
     """One publish. Give `channel`, `recipients` (agent ids or names), or both."""
 
-    content: str
+    content: Text
     channel: ChannelName | None = None
-    recipients: list[str] = Field(default_factory=list, max_length=1000)
-    task_id: str | None = Field(default=None, max_length=128)
-    thread_id: str | None = Field(default=None, max_length=128)
-    title: str | None = Field(default=None, max_length=1000)
+    recipients: list[Annotated[Text, Field(max_length=128)]] = Field(default_factory=list, max_length=1000)
+    task_id: Text | None = Field(default=None, max_length=128)
+    thread_id: Text | None = Field(default=None, max_length=128)
+    title: Text | None = Field(default=None, max_length=1000)
     message_type: MessageType = MessageType.text
-    metadata: dict[str, Any] = Field(default_factory=dict)
-    msg_id: str | None = Field(default=None, min_length=1, max_length=200)
+    metadata: JsonObject = Field(default_factory=dict)
+    msg_id: Text | None = Field(default=None, min_length=1, max_length=200)
 
 
 class MessageBatch(Wire):

@@ -9,9 +9,23 @@ from fastapi import FastAPI
 
 from agenthub.hub import VERSION, Hub
 from agenthub.server import ws
-from agenthub.server.errors import install_error_handlers
+from agenthub.server.errors import ERROR_RESPONSES, install_error_handlers
 from agenthub.server.limits import BodyLimit
-from agenthub.server.routes import agents, channels, health, legacy, messages
+from agenthub.server.routes import (
+    agents,
+    approvals,
+    audit,
+    channels,
+    dashboard,
+    health,
+    hung,
+    legacy,
+    locks,
+    memory,
+    messages,
+    tasks,
+    threads,
+)
 from agenthub.settings import HubSettings
 from agenthub.storage import Storage, storage_for_url
 
@@ -40,9 +54,11 @@ def create_app(settings: HubSettings, storage: Storage | None = None) -> FastAPI
     )
     app.state.hub = hub
     install_error_handlers(app)
-    for module in (health, agents, messages, channels, legacy):
-        app.include_router(module.router)
+    # hung before agents: `/api/agents/hung` must not be taken for `/api/agents/{agent_id}`
+    for module in (health, hung, agents, messages, channels, tasks, memory, locks, threads, approvals, audit, legacy):
+        app.include_router(module.router, responses=ERROR_RESPONSES)
     app.include_router(ws.router)
+    app.include_router(dashboard.router)
     mcp_sessions = mount_mcp(app, hub, settings)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app

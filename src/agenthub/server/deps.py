@@ -23,7 +23,9 @@ HubDep = Annotated[Hub, Depends(get_hub)]
 async def current_actor(
     hub: HubDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Actor:
-    return await hub.agents.authenticate(credentials.credentials if credentials else None)
+    actor = await hub.agents.authenticate(credentials.credentials if credentials else None)
+    hub.limiter.check(actor)
+    return actor
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]

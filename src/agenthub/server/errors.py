@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 import orjson
@@ -12,7 +13,8 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 
-from agenthub.errors import AgentHubError, BadRequest, InvalidField
+from agenthub.errors import AgentHubError, BadRequest, InvalidField, RateLimited
+from agenthub.models import ErrorBody
 
 log = logging.getLogger(__name__)
 
@@ -30,11 +32,29 @@ _HTTP_CODES = {
 }
 
 
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": description}
+    for status, description in [
+        (400, "malformed request"),
+        (401, "missing or unknown token"),
+        (403, "not allowed for this token"),
+        (404, "unknown id or name"),
+        (409, "conflict with the current state"),
+        (413, "too large"),
+        (422, "invalid field"),
+        (429, "rate limited: see Retry-After"),
+    ]
+}
+"""The error answers every route may give, declared in the OpenAPI schema with their body."""
+
+
 def json_response(body: Any, status_code: int, headers: dict[str, str] | None = None) -> Response:
     return Response(orjson.dumps(body), status_code=status_code, headers=headers, media_type="application/json")
 
 
 def error_response(error: AgentHubError, headers: dict[str, str] | None = None) -> Response:
+    if isinstance(error, RateLimited) and isinstance(error.details, dict) and "retry_after" in error.details:
+        headers = {**(headers or {}), "Retry-After": str(max(1, math.ceil(error.details["retry_after"])))}
     return json_response(error.to_body(), error.status, headers)
 
 
@@ -57,6 +77,11 @@ def invalid(errors: list[Any]) -> AgentHubError:
     return InvalidField(f"{where}: {first['msg']}", details=details)
 
 
+def out_of_range() -> AgentHubError:
+    """A number too large for the database (SQLite integers are 64-bit): refused like any invalid field."""
+    return InvalidField("a number in the request is out of range", code="number_out_of_range")
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AgentHubError)
     async def hub_error(_: Request, exc: AgentHubError) -> Response:
@@ -69,6 +94,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ValidationError)
     async def model_invalid(_: Request, exc: ValidationError) -> Response:
         return error_response(invalid(list(exc.errors())))
+
+    @app.exception_handler(OverflowError)
+    async def overflow(_: Request, exc: OverflowError) -> Response:
+        return error_response(out_of_range())
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:

@@ -20,9 +20,9 @@ from fastapi import APIRouter, WebSocket
 from pydantic import ValidationError
 from starlette.websockets import WebSocketDisconnect
 
-from agenthub.errors import AgentHubError, BadRequest, Forbidden, TooLarge
+from agenthub.errors import AgentHubError, BadRequest, Forbidden, RateLimited, TooLarge
 from agenthub.hub import Actor, Hub, Session
-from agenthub.server.errors import invalid
+from agenthub.server.errors import invalid, out_of_range
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -69,6 +69,8 @@ class Connection:
         self.registered = False
         self._slots = asyncio.Semaphore(MAX_IN_FLIGHT)
         self._tasks: set[asyncio.Task[None]] = set()
+        self.on_close: list[Callable[[], None]] = []
+        """Run when the connection ends: features drop what they keep per connection (memory watches)."""
 
     @property
     def agent_id(self) -> str:
@@ -92,6 +94,8 @@ class Connection:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await sender
             self.hub.messages.close_session(self.session)
+            for close in self.on_close:
+                close()
             if self.actor.agent_id is not None:
                 self.hub.presence.disconnected(self.actor.agent_id)
 
@@ -113,14 +117,23 @@ class Connection:
             except orjson.JSONDecodeError:
                 self.send_error(None, BadRequest("the frame is not valid JSON", code="malformed_frame"))
                 continue
-            if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+            if not isinstance(frame, dict):
                 self.send_error(
                     None, BadRequest('a frame is a JSON object with a string "type"', code="malformed_frame")
                 )
                 continue
             request_id = frame.get("id")
-            if request_id is not None and not isinstance(request_id, (str, int)):
+            if request_id is not None and (not isinstance(request_id, (str, int)) or isinstance(request_id, bool)):
                 self.send_error(None, BadRequest('"id" must be a string or an integer', code="malformed_frame"))
+                continue
+            if not isinstance(frame.get("type"), str):
+                error = BadRequest('a frame is a JSON object with a string "type"', code="malformed_frame")
+                self.send_error(request_id, error)
+                continue
+            try:
+                self.hub.limiter.check(self.actor)
+            except RateLimited as exc:
+                self.send_error(request_id, exc)
                 continue
             handler = HANDLERS.get(frame["type"])
             if handler is None:
@@ -145,6 +158,8 @@ class Connection:
             self.send_error(request_id, exc)
         except ValidationError as exc:
             self.send_error(request_id, invalid(list(exc.errors())))
+        except OverflowError:
+            self.send_error(request_id, out_of_range())
         except Exception:  # a bug in one request must not take the connection down
             log.exception("websocket request failed")
             self.send_error(request_id, AgentHubError())

@@ -3,9 +3,44 @@
 from __future__ import annotations
 
 from agenthub.errors import InvalidField
-from agenthub.storage.base import MessageQuery, NewAgent, NewMessage, Storage
+from agenthub.storage.base import (
+    AuditQuery,
+    Decide,
+    MemoryNotice,
+    MemoryWrite,
+    MessageQuery,
+    NewAgent,
+    NewApproval,
+    NewLock,
+    NewMessage,
+    NewReply,
+    NewTask,
+    NewThread,
+    Storage,
+    TaskChange,
+    TaskOutcome,
+    TaskQuery,
+)
 
-__all__ = ["MessageQuery", "NewAgent", "NewMessage", "Storage", "storage_for_url"]
+__all__ = [
+    "AuditQuery",
+    "Decide",
+    "MemoryNotice",
+    "MemoryWrite",
+    "MessageQuery",
+    "NewAgent",
+    "NewApproval",
+    "NewLock",
+    "NewMessage",
+    "NewReply",
+    "NewTask",
+    "NewThread",
+    "Storage",
+    "TaskChange",
+    "TaskOutcome",
+    "TaskQuery",
+    "storage_for_url",
+]
 
 
 def storage_for_url(url: str, *, synchronous: str = "full") -> Storage:

@@ -5,11 +5,28 @@ from __future__ import annotations
 from pathlib import Path
 
 from agenthub.storage.sqlite_agents import SQLiteAgents
+from agenthub.storage.sqlite_approvals import SQLiteApprovals
+from agenthub.storage.sqlite_audit_log import SQLiteAuditLog
 from agenthub.storage.sqlite_engine import SQLiteEngine
+from agenthub.storage.sqlite_hung import SQLiteHung
+from agenthub.storage.sqlite_locks import SQLiteLocks
+from agenthub.storage.sqlite_memory import SQLiteMemory
 from agenthub.storage.sqlite_messages import SQLiteMessages
+from agenthub.storage.sqlite_tasks import SQLiteTasks
+from agenthub.storage.sqlite_threads import SQLiteThreads
 
 
-class SQLiteStorage(SQLiteAgents, SQLiteMessages):
+class SQLiteStorage(
+    SQLiteAgents,
+    SQLiteMessages,
+    SQLiteTasks,
+    SQLiteMemory,
+    SQLiteLocks,
+    SQLiteThreads,
+    SQLiteApprovals,
+    SQLiteAuditLog,
+    SQLiteHung,
+):
     """One database file in WAL mode; each feature's rows live in their own `sqlite_<feature>` module."""
 
     def __init__(self, path: Path | str, *, synchronous: str = "full") -> None:

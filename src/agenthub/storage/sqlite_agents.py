@@ -155,7 +155,8 @@ class SQLiteAgents:
             now = now_iso()
             conn.execute(
                 "INSERT INTO subscriptions (agent_id, pattern, since_seq, created_at)"
-                " VALUES (?, ?, (SELECT COALESCE(MAX(seq), 0) FROM messages), ?) ON CONFLICT DO NOTHING",
+                " VALUES (?, ?, (SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = 'messages'), ?)"
+                " ON CONFLICT DO NOTHING",
                 (agent_id, pattern, now),
             )
             if "*" not in pattern:

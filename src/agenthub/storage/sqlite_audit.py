@@ -24,6 +24,9 @@ def entry_hash(
     return hashlib.sha256(canonical).hexdigest()
 
 
+AuditEntry = tuple[str, str | None, str, str, str | None, str]  # at, actor, action, subject type, subject id, details
+
+
 def audit(
     conn: sqlite3.Connection,
     actor_id: str | None,
@@ -32,14 +35,30 @@ def audit(
     subject_id: str | None,
     details: dict[str, Any] | None = None,
 ) -> None:
-    """Append one entry (actor None = the operator) in the current transaction."""
+    """Append one entry (actor None = the operator) in the current transaction.
+
+    On the engine's writer connection the entry waits in `conn.audit_pending` and the whole transaction's
+    entries are chained and inserted together just before its commit; elsewhere it is written at once."""
+    text = orjson.dumps(details or {}, option=orjson.OPT_SORT_KEYS).decode()
+    entry: AuditEntry = (now_iso(), actor_id, action, subject_type, subject_id, text)
+    pending: list[AuditEntry] | None = getattr(conn, "audit_pending", None)
+    if pending is None:
+        append_audit(conn, [entry])
+    else:
+        pending.append(entry)
+
+
+def append_audit(conn: sqlite3.Connection, entries: list[AuditEntry]) -> None:
+    """Chain entries onto the log's tail and insert them in one statement."""
     row = conn.execute("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
     prev_hash = row[0] if row else GENESIS
-    at = now_iso()
-    text = orjson.dumps(details or {}, option=orjson.OPT_SORT_KEYS).decode()
-    digest = entry_hash(prev_hash, at, actor_id, action, (subject_type, subject_id), text)
-    conn.execute(
+    rows = []
+    for at, actor_id, action, subject_type, subject_id, text in entries:
+        digest = entry_hash(prev_hash, at, actor_id, action, (subject_type, subject_id), text)
+        rows.append((at, actor_id, action, subject_type, subject_id, text, prev_hash, digest))
+        prev_hash = digest
+    conn.executemany(
         "INSERT INTO audit_log (at, actor_id, action, subject_type, subject_id, details, prev_hash, hash)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (at, actor_id, action, subject_type, subject_id, text, prev_hash, digest),
+        rows,
     )

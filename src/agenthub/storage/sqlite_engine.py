@@ -2,12 +2,15 @@
 
 Every write is a function of a `sqlite3.Connection` run on the writer thread. The
 writer takes everything queued since its last commit, runs it inside one
-`BEGIN IMMEDIATE` transaction (each write in its own savepoint, so one failing
-write does not undo its neighbours), commits once, and only then answers the
-callers. With `synchronous=FULL` a commit is durable when `COMMIT` returns, so
-no caller is answered before its data is on disk, and concurrent writers share
-one fsync. Callbacks given as `on_commit` run on the event loop in commit order
-before the callers resume, which is what live delivery in `seq` order relies on.
+`BEGIN IMMEDIATE` transaction, commits once, and only then answers the callers.
+If one write raises, the batch is redone with each write in its own savepoint, so
+a failing write does not undo its neighbours; a write function may therefore run
+twice and must have no effect outside the connection.
+
+With `synchronous=FULL` a commit is durable when `COMMIT` returns, so no caller is
+answered before its data is on disk, and concurrent writers share one fsync.
+Callbacks given as `on_commit` run on the event loop in commit order before the
+callers resume, which is what live delivery in `seq` order relies on.
 
 The thread is crossed once per batch, not once per statement.
 """
@@ -27,6 +30,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+from agenthub.storage.sqlite_audit import AuditEntry, append_audit
+
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
@@ -39,6 +44,7 @@ class _Write(Generic[T]):
     fn: Callable[[sqlite3.Connection], T]
     future: asyncio.Future[T]
     on_commit: Callable[[T], None] | None
+    isolated: bool = False
     result: Any = None
     error: BaseException | None = None
 
@@ -97,8 +103,26 @@ def _split_sql(sql: str) -> list[str]:
     return statements
 
 
-def connect(path: Path | str, synchronous: str = "full") -> sqlite3.Connection:
-    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, cached_statements=512)
+class WriterConnection(sqlite3.Connection):
+    """The writer thread's connection: audit entries of the open transaction wait here and are chained and
+    inserted once, just before its COMMIT."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.audit_pending: list[AuditEntry] = []
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    if conn.in_transaction:
+        conn.execute("ROLLBACK")
+
+
+def connect(
+    path: Path | str, synchronous: str = "full", factory: type[sqlite3.Connection] = sqlite3.Connection
+) -> sqlite3.Connection:
+    conn = sqlite3.connect(
+        str(path), isolation_level=None, check_same_thread=False, cached_statements=512, factory=factory
+    )
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute(f"PRAGMA synchronous={'FULL' if synchronous == 'full' else 'NORMAL'}")
     conn.execute("PRAGMA foreign_keys=ON")
@@ -116,6 +140,7 @@ class SQLiteEngine:
         self.synchronous = synchronous
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._writer: threading.Thread | None = None
+        self._reader_count = readers
         self._readers = ThreadPoolExecutor(max_workers=readers, thread_name_prefix="agenthub-sqlite-read")
         self._local = threading.local()
         self._reader_conns: list[sqlite3.Connection] = []
@@ -125,7 +150,10 @@ class SQLiteEngine:
     def start(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._loop = asyncio.get_running_loop()
-        conn = connect(self.path, self.synchronous)
+        self._readers = ThreadPoolExecutor(max_workers=self._reader_count, thread_name_prefix="agenthub-sqlite-read")
+        self._local = threading.local()
+        conn = connect(self.path, self.synchronous, WriterConnection)
+        assert isinstance(conn, WriterConnection)
         apply_migrations(conn)
         self._writer = threading.Thread(
             target=self._run_writer, args=(conn,), name="agenthub-sqlite-write", daemon=True
@@ -146,19 +174,33 @@ class SQLiteEngine:
     # -- writes -------------------------------------------------------------------------------------------
 
     def submit(
-        self, fn: Callable[[sqlite3.Connection], T], on_commit: Callable[[T], None] | None = None
+        self,
+        fn: Callable[[sqlite3.Connection], T],
+        on_commit: Callable[[T], None] | None = None,
+        *,
+        isolated: bool = False,
     ) -> asyncio.Future[T]:
-        """Queue a write now (in call order) and return the future of its committed result."""
+        """Queue a write now (in call order) and return the future of its committed result.
+
+        `isolated=True` runs it in its own savepoint: for writes that are refused in the normal course of
+        things (a compare-and-set that lost, a lock held by another), so a refusal costs one rollback to the
+        savepoint instead of redoing the whole batch."""
         if self._loop is None or self._writer is None:
             raise RuntimeError("the storage is not open")
         future: asyncio.Future[T] = self._loop.create_future()
-        self._queue.put(_Write(fn, future, on_commit))
+        self._queue.put(_Write(fn, future, on_commit, isolated))
         return future
 
-    async def write(self, fn: Callable[[sqlite3.Connection], T], on_commit: Callable[[T], None] | None = None) -> T:
-        return await self.submit(fn, on_commit)
+    async def write(
+        self,
+        fn: Callable[[sqlite3.Connection], T],
+        on_commit: Callable[[T], None] | None = None,
+        *,
+        isolated: bool = False,
+    ) -> T:
+        return await self.submit(fn, on_commit, isolated=isolated)
 
-    def _run_writer(self, conn: sqlite3.Connection) -> None:
+    def _run_writer(self, conn: WriterConnection) -> None:
         try:
             while True:
                 first = self._queue.get()
@@ -181,30 +223,47 @@ class SQLiteEngine:
         finally:
             conn.close()
 
-    def _commit_batch(self, conn: sqlite3.Connection, batch: list[_Write[Any]]) -> None:
-        single = len(batch) == 1
+    def _commit_batch(self, conn: WriterConnection, batch: list[_Write[Any]]) -> None:
         try:
-            conn.execute("BEGIN IMMEDIATE")
-            for item in batch:
-                if single:
-                    item.result = item.fn(conn)
-                    continue
-                conn.execute("SAVEPOINT w")
+            self._run_batch(conn, batch, isolated=False)
+        except Exception as exc:
+            _rollback(conn)
+            if len(batch) == 1:
+                batch[0].error = exc
+            else:  # redo it with each write in its own savepoint, so only the failing write fails
+                for item in batch:
+                    item.result = item.error = None
                 try:
-                    item.result = item.fn(conn)
-                except Exception as exc:  # one write's failure is reported to its caller alone
-                    conn.execute("ROLLBACK TO w")
-                    item.error = exc
-                conn.execute("RELEASE w")
-            conn.execute("COMMIT")
-        except Exception as exc:  # the whole transaction failed: every caller in it hears why
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            for item in batch:
-                item.error = item.error or exc
+                    self._run_batch(conn, batch, isolated=True)
+                except Exception as whole:  # the transaction itself failed: every caller in it hears why
+                    _rollback(conn)
+                    for item in batch:
+                        item.error = item.error or whole
         assert self._loop is not None
         with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is waiting any more
             self._loop.call_soon_threadsafe(_answer, batch)
+
+    @staticmethod
+    def _run_batch(conn: WriterConnection, batch: list[_Write[Any]], *, isolated: bool) -> None:
+        conn.audit_pending.clear()
+        conn.execute("BEGIN IMMEDIATE")
+        for item in batch:
+            if not (isolated or item.isolated):
+                item.result = item.fn(conn)
+                continue
+            mark = len(conn.audit_pending)
+            conn.execute("SAVEPOINT w")
+            try:
+                item.result = item.fn(conn)
+            except Exception as exc:  # one write's failure is reported to its caller alone
+                conn.execute("ROLLBACK TO w")
+                del conn.audit_pending[mark:]
+                item.error = exc
+            conn.execute("RELEASE w")
+        if conn.audit_pending:
+            append_audit(conn, conn.audit_pending)
+            conn.audit_pending.clear()
+        conn.execute("COMMIT")
 
     # -- reads --------------------------------------------------------------------------------------------
 

@@ -66,7 +66,8 @@ def _attach_receipts(conn: sqlite3.Connection, messages: list[Message]) -> list[
     return messages
 
 
-def _append(conn: sqlite3.Connection, new: Sequence[NewMessage], dedup_after: str) -> list[Message]:
+def insert_messages(conn: sqlite3.Connection, new: Sequence[NewMessage], dedup_after: str) -> list[Message]:
+    """Store messages inside the caller's write (other features use it to add stream entries to their writes)."""
     stored: list[Message] = []
     channel_counts: dict[str, tuple[int, int, str]] = {}
     for m in new:
@@ -163,7 +164,7 @@ class SQLiteMessages:
             def notify(stored: list[Message]) -> None:
                 callback([m for m in stored if not m.duplicate])
 
-        return await self._engine.write(lambda conn: _append(conn, new, dedup_after), notify)
+        return await self._engine.write(lambda conn: insert_messages(conn, new, dedup_after), notify)
 
     async def get_message(self, message_id: str) -> Message | None:
         def op(conn: sqlite3.Connection) -> Message | None:
@@ -186,10 +187,13 @@ class SQLiteMessages:
         if query.before is not None:
             where.append("m.seq < :before")
             params["before"] = query.before
+        if query.since_time is not None:
+            where.append("m.created_at > :since_time")
+            params["since_time"] = query.since_time
         if viewer_id is not None:
             where.append(_VISIBLE)
         clause = f"WHERE {' AND '.join(where)}" if where else ""
-        order = "ASC" if query.since is not None else "DESC"
+        order = "ASC" if query.since is not None or query.since_time is not None else "DESC"
         sql = f"SELECT {MESSAGE_COLUMNS} FROM messages m {clause} ORDER BY m.seq {order} LIMIT :limit"
 
         def op(conn: sqlite3.Connection) -> list[Message]:
@@ -225,10 +229,13 @@ class SQLiteMessages:
 
     async def delete_message(self, message_id: str, actor_id: str | None) -> bool:
         def op(conn: sqlite3.Connection) -> bool:
-            deleted = conn.execute("DELETE FROM messages WHERE id = ?", (message_id,)).rowcount > 0
-            if deleted:
-                audit(conn, actor_id, "message.deleted", "message", message_id)
-            return deleted
+            row = conn.execute("DELETE FROM messages WHERE id = ? RETURNING channel", (message_id,)).fetchone()
+            if row is None:
+                return False
+            if row[0] is not None:
+                conn.execute("UPDATE channels SET message_count = message_count - 1 WHERE name = ?", (row[0],))
+            audit(conn, actor_id, "message.deleted", "message", message_id)
+            return True
 
         return await self._engine.write(op)
 
@@ -274,12 +281,12 @@ class SQLiteMessages:
 
     async def list_channels(self) -> list[Channel]:
         def op(conn: sqlite3.Connection) -> list[Channel]:
-            subs = conn.execute("SELECT pattern FROM subscriptions").fetchall()
+            subs = conn.execute("SELECT agent_id, pattern FROM subscriptions").fetchall()
             channels = []
             for name, count, last_seq, created in conn.execute(
                 "SELECT name, message_count, last_seq, created_at FROM channels ORDER BY name"
             ):
-                subscribers = sum(1 for (pattern,) in subs if covers(pattern, name))
+                subscribers = len({agent_id for agent_id, pattern in subs if covers(pattern, name)})
                 channels.append(
                     Channel.model_construct(
                         name=name,
@@ -298,7 +305,7 @@ class SQLiteMessages:
             row = conn.execute(
                 "SELECT (SELECT COUNT(*) FROM agents), (SELECT COUNT(*) FROM channels),"
                 " (SELECT COUNT(*) FROM messages),"
-                " (SELECT COALESCE(MAX(seq), 0) FROM messages)"
+                " (SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = 'messages')"
             ).fetchone()
             return {"agents": row[0], "channels": row[1], "messages": row[2], "last_seq": row[3]}
 

@@ -22,12 +22,13 @@ async def register(body: RegisterRequest, actor: CurrentActor, hub: HubDep) -> R
 
 
 @router.get("/agents")
-async def list_agents(_: CurrentActor, hub: HubDep, limit: Limit = 1000) -> list[Agent]:
+async def list_agents(_: CurrentActor, hub: HubDep, limit: Limit = 50) -> list[Agent]:
+    """Oldest first (newest-last), as every list."""
     return hub.agents.all()[:limit]
 
 
 @router.get("/agents/online")
-async def online_agents(_: CurrentActor, hub: HubDep, limit: Limit = 1000) -> list[Agent]:
+async def online_agents(_: CurrentActor, hub: HubDep, limit: Limit = 50) -> list[Agent]:
     return hub.agents.online()[:limit]
 
 
@@ -44,26 +45,29 @@ async def get_agent(agent_id: str, _: CurrentActor, hub: HubDep) -> Agent:
 
 @router.put("/agents/{agent_id}")
 async def update_agent(agent_id: str, body: AgentUpdate, actor: CurrentActor, hub: HubDep) -> Agent:
-    return await hub.agents.update(actor, agent_id, body)
+    """`agent_id` may also be the agent's name, here and in the routes below."""
+    return await hub.agents.update(actor, hub.agents.resolve(agent_id).id, body)
 
 
 @router.delete("/agents/{agent_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_agent(agent_id: str, actor: CurrentActor, hub: HubDep) -> Response:
-    await hub.delete_agent(actor, agent_id)
+    await hub.delete_agent(actor, hub.agents.resolve(agent_id).id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.put("/agents/{agent_id}/status")
 async def set_status(agent_id: str, body: StatusUpdate, actor: CurrentActor, hub: HubDep) -> Agent:
-    hub.agents.check_may_change(actor, hub.agents.get(agent_id).id)
-    return hub.presence.set_status(agent_id, body.status)
+    agent = hub.agents.resolve(agent_id)
+    hub.agents.check_may_change(actor, agent.id)
+    return hub.presence.set_status(agent.id, body.status)
 
 
 @router.post("/agents/{agent_id}/heartbeat")
 async def heartbeat(agent_id: str, actor: CurrentActor, hub: HubDep) -> Agent:
     """Keep an agent that has no WebSocket online (send at least every 10 s)."""
-    hub.agents.check_may_change(actor, hub.agents.get(agent_id).id)
-    return hub.presence.heartbeat(agent_id)
+    agent = hub.agents.resolve(agent_id)
+    hub.agents.check_may_change(actor, agent.id)
+    return hub.presence.heartbeat(agent.id)
 
 
 @handles("agent:register")
@@ -77,8 +81,7 @@ async def ws_register(conn: Connection, data: dict[str, Any]) -> dict[str, Any]:
     subscriptions = data.get("subscriptions") or []
     if not isinstance(subscriptions, list) or not all(isinstance(s, str) for s in subscriptions):
         raise InvalidField("subscriptions must be a list of channel names", code="invalid_channel")
-    for pattern in subscriptions:
-        await conn.hub.messages.subscribe(conn.actor, pattern)
+    await conn.hub.messages.subscribe_all(conn.actor, subscriptions)
     conn.registered = True
     await conn.hub.messages.open_session(conn.actor, since, conn.session)
     agent = None if conn.actor.agent_id is None else conn.hub.agents.get(conn.actor.agent_id)

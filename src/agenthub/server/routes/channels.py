@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from agenthub.errors import InvalidField
 from agenthub.models import Channel, SubscribeRequest, Subscription
-from agenthub.server.deps import CurrentActor, HubDep
+from agenthub.server.deps import CurrentActor, HubDep, Limit
 from agenthub.server.ws import Connection, handles
 
 router = APIRouter(prefix="/api", tags=["channels"])
@@ -21,8 +21,9 @@ class Unsubscribed(BaseModel):
 
 
 @router.get("/channels")
-async def list_channels(_: CurrentActor, hub: HubDep) -> list[Channel]:
-    return await hub.messages.channels()
+async def list_channels(_: CurrentActor, hub: HubDep, limit: Limit = 50) -> list[Channel]:
+    """By name."""
+    return (await hub.messages.channels())[:limit]
 
 
 @router.get("/subscriptions")

@@ -13,9 +13,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
 
+from agenthub._time import to_iso
 from agenthub.errors import InvalidField, NotFound
 from agenthub.hub import Actor
-from agenthub.models import Message, MessageCreate, RegisterRequest, check_channel
+from agenthub.models import Message, MessageCreate, RegisterRequest, Text, check_channel
 from agenthub.server.deps import CurrentActor, HubDep, Limit
 from agenthub.storage import MessageQuery
 
@@ -24,7 +25,7 @@ router = APIRouter(tags=["seed-002 broker"])
 
 class LegacyPost(BaseModel):
     sender: str = Field(default="anonymous", min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._@:-]*$")
-    message: str
+    message: Text
 
 
 def _channel(name: str) -> str:
@@ -79,19 +80,15 @@ async def broker_read(
 ) -> dict[str, Any]:
     _channel(channel)
     query = MessageQuery(channel=channel, limit=limit)
-    after_time: datetime | None = None
     if since is not None and since.isdigit():
         query.since = int(since)
     elif since:
         try:
             after_time = datetime.fromisoformat(since.replace("Z", "+00:00"))
-        except ValueError:
+            query.since_time = to_iso(after_time if after_time.tzinfo else after_time.astimezone())
+        except (ValueError, OverflowError):
             raise InvalidField("since must be a seq or an ISO 8601 time", code="invalid_since") from None
     messages = await hub.messages.history(actor, query)
-    if after_time is not None:
-        if after_time.tzinfo is None:
-            after_time = after_time.astimezone()
-        messages = [m for m in messages if m.created_at > after_time]
     names = {a.id: a.name for a in hub.agents.all()}
     return {"channel": channel, "messages": [_legacy(m, names) for m in messages]}
 

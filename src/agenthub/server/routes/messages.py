@@ -14,7 +14,8 @@ from agenthub.server.ws import Connection, handles
 from agenthub.storage import MessageQuery
 
 router = APIRouter(prefix="/api", tags=["messages"])
-Seq = Annotated[int | None, Query(ge=0)]
+MAX_SEQ = 2**63 - 1
+Seq = Annotated[int | None, Query(ge=0, le=MAX_SEQ)]
 
 
 class BatchResult(BaseModel):
@@ -22,14 +23,18 @@ class BatchResult(BaseModel):
 
 
 class AckRequest(BaseModel):
-    seq: int = Field(ge=0)
+    seq: int = Field(ge=0, le=MAX_SEQ)
 
 
 class Cursor(BaseModel):
     cursor: int
 
 
-@router.post("/messages", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/messages",
+    status_code=status.HTTP_201_CREATED,
+    responses={200: {"model": Message, "description": "a repeated `msg_id`: the original, `duplicate: true`"}},
+)
 async def publish(body: MessageCreate, actor: CurrentActor, hub: HubDep, response: Response) -> Message:
     """Publish to a channel, to recipients, or both. Answered once the message is durable.
     A repeated `msg_id` answers 200 with the original and `duplicate: true`."""

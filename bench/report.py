@@ -1,0 +1,166 @@
+"""Turn a bench result document into the Markdown table (and, where matplotlib is installed, a PNG chart)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+# (label, hub key, redis key with fsync always, redis key without persistence, target text, check)
+ROWS: list[tuple[str, str, str | None, str | None, str, Any]] = [
+    ("do-nothing WebSocket ceiling, 1 msg/frame", "ceiling_ws_single", None, None, "", None),
+    (
+        "durable publish, WS, 1 msg/frame",
+        "hub_ws_single",
+        "redis_xadd_always_single",
+        "redis_xadd_nopersist_single",
+        ">= 20,000 msg/s and >= 0.7x ceiling",
+        lambda r: _m(r, "hub_ws_single") >= max(20_000, 0.7 * _m(r, "ceiling_ws_single")),
+    ),
+    (
+        "durable publish, WS, 100 msg/frame",
+        "hub_ws_batched",
+        "redis_xadd_always_batched",
+        "redis_xadd_nopersist_batched",
+        ">= 100,000 msg/s and >= 1.0x Redis always",
+        lambda r: _m(r, "hub_ws_batched") >= max(100_000, _m(r, "redis_xadd_always_batched")),
+    ),
+    (
+        "durable publish, HTTP, 1 msg/request",
+        "hub_http_single",
+        None,
+        None,
+        ">= 3,000 req/s",
+        lambda r: _m(r, "hub_http_single") >= 3000,
+    ),
+    (
+        "fan-out 1 -> 100",
+        "hub_fanout_100",
+        "redis_fanout_100",
+        None,
+        ">= 80,000 deliveries/s",
+        lambda r: _m(r, "hub_fanout_100") >= 80_000,
+    ),
+    (
+        "publish -> deliver p50 at 1,000 msg/s",
+        "hub_latency_p50",
+        "redis_stream_latency_p50",
+        "redis_pubsub_latency_p50",
+        "",
+        None,
+    ),
+    (
+        "publish -> deliver p99 at 1,000 msg/s",
+        "hub_latency_p99",
+        "redis_stream_latency_p99",
+        "redis_pubsub_latency_p99",
+        "< 5 ms",
+        lambda r: _m(r, "hub_latency_p99") < 5,
+    ),
+    (
+        "tasks claim + complete, 16 workers",
+        "hub_tasks",
+        "redis_tasks",
+        None,
+        ">= 3,000 tasks/s",
+        lambda r: _m(r, "hub_tasks") >= 3000,
+    ),
+    (
+        "memory CAS increments, 8 clients",
+        "hub_cas",
+        "redis_cas",
+        None,
+        ">= 5,000 writes/s",
+        lambda r: _m(r, "hub_cas") >= 5000,
+    ),
+    (
+        "1,000 idle WebSocket agents: hub RSS",
+        "hub_idle_rss",
+        None,
+        None,
+        "< 300 MB",
+        lambda r: _m(r, "hub_idle_rss") < 300,
+    ),
+    ("`import agenthub`", "import_agenthub", None, None, "< 150 ms", lambda r: _m(r, "import_agenthub") < 150),
+]
+
+
+def _m(results: dict[str, Any], key: str) -> float:
+    entry = results.get(key)
+    return float(entry["median"]) if entry else float("nan")
+
+
+def _cell(results: dict[str, Any], key: str | None) -> str:
+    if key is None or key not in results:
+        return ""
+    entry = results[key]
+    return f"{entry['median']:,.1f} {entry['unit']} ({entry['min']:,.1f}-{entry['max']:,.1f})"
+
+
+def table(document: dict[str, Any]) -> str:
+    results = document["results"]
+    lines = [
+        "| workload | agenthub | Redis, appendfsync always | Redis, no persistence / pub-sub"
+        " | agenthub / Redis | target | met |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for label, hub, redis_always, redis_other, target, check in ROWS:
+        if hub not in results:
+            continue
+        ratio = ""
+        if redis_always and redis_always in results and _m(results, redis_always):
+            value = _m(results, hub) / _m(results, redis_always)
+            ratio = f"{value:.2f}x" if results[hub]["unit"] != "ms" else f"{value:.2f}x latency"
+        met = "" if check is None else ("yes" if check(results) else "**no**")
+        lines.append(
+            f"| {label} | {_cell(results, hub)} | {_cell(results, redis_always)} | {_cell(results, redis_other)}"
+            f" | {ratio} | {target} | {met} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def write_reports(document: dict[str, Any], markdown: Path) -> None:
+    machine = document["machine"]
+    header = (
+        f"# agenthub vs Redis, {document['started_at']}\n\n"
+        f"{machine['cores']} cores ({machine['cpu']}), {machine['memory_gb']} GB, Python {machine['python']},"
+        f" SQLite {machine['sqlite']}, Redis {machine['redis']}, agenthub {machine['agenthub']}."
+        f" Median of {document['trials']} trials of {document['duration_seconds']} s (min-max in brackets).\n\n"
+    )
+    markdown.write_text(header + table(document))
+    chart = markdown.with_suffix(".png")
+    write_chart(document, chart)
+
+
+def write_chart(document: dict[str, Any], path: Path) -> bool:
+    """A bar chart of the throughput rows, hub against Redis; False when matplotlib is not installed."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    results = document["results"]
+    rows = [
+        (label, hub, redis)
+        for label, hub, redis, _, _, _ in ROWS
+        if hub in results and results[hub]["unit"].endswith("/s")
+    ]
+    fig, ax = plt.subplots(figsize=(10, 0.6 * len(rows) + 1.5))
+    ys = range(len(rows))
+    ax.barh([y + 0.2 for y in ys], [_m(results, hub) for _, hub, _ in rows], height=0.4, label="agenthub")
+    ax.barh(
+        [y - 0.2 for y in ys],
+        [_m(results, r) if r and r in results else 0 for _, _, r in rows],
+        height=0.4,
+        label="Redis (appendfsync always)",
+    )
+    ax.set_yticks(list(ys), [label for label, _, _ in rows])
+    ax.set_xscale("log")
+    ax.set_xlabel("operations per second (log scale)")
+    ax.legend(loc="lower right")
+    ax.set_title(f"agenthub vs Redis on {document['machine']['cores']} cores, {document['started_at']}")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True

@@ -1,0 +1,548 @@
+"""Load generators. Each runs inside worker processes (so the client side is not one Python core), speaks the
+wire protocol with raw clients (no SDK overhead), and returns plain numbers."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import multiprocessing
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import orjson
+from websockets.asyncio.client import ClientConnection, connect
+
+from bench.resp import Redis
+
+Agent = tuple[str, str]  # (agent id, token)
+
+
+def in_processes(target: Callable[..., Any], jobs: list[tuple[Any, ...]]) -> list[Any]:
+    """Run `target(*job)` for each job in its own process and collect the results."""
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(len(jobs)) as pool:
+        return pool.starmap(target, jobs)
+
+
+def _open(ws_base: str, agent: Agent, **options: Any) -> Any:
+    return connect(
+        f"{ws_base}/ws/{agent[0]}",
+        additional_headers={"Authorization": f"Bearer {agent[1]}"},
+        max_size=None,
+        compression=None,
+        **options,
+    )
+
+
+# -- publishing over the WebSocket -------------------------------------------------------------------------
+
+
+async def _publish_conn(ws: ClientConnection, window: int, batch: int, channel: str, stop_at: float) -> int:
+    slots = asyncio.Semaphore(window)
+    acked = 0
+    counter = itertools.count()
+    body = {"channel": channel, "content": "x" * 64}
+    single = orjson.dumps({"type": "message:send", "id": "0", "data": body})
+    batched = orjson.dumps({"type": "message:send", "id": "0", "data": {"messages": [body] * batch}})
+    frame_bytes = (single if batch == 1 else batched).decode()
+
+    async def reader() -> None:
+        nonlocal acked
+        async for raw in ws:
+            if raw.startswith('{"type":"ack"') or '"type":"ack"' in raw[:40]:
+                if time.monotonic() < stop_at:
+                    acked += batch
+                slots.release()
+            elif '"type":"error"' in raw[:40]:
+                raise RuntimeError(raw[:300])
+
+    task = asyncio.create_task(reader())
+    while time.monotonic() < stop_at:
+        await slots.acquire()
+        next(counter)
+        await ws.send(frame_bytes)
+    for _ in range(window):  # wait for what is in flight
+        await asyncio.wait_for(slots.acquire(), 30)
+    task.cancel()
+    return acked
+
+
+def ws_publish(ws_base: str, agents: list[Agent], window: int, batch: int, duration: float) -> int:
+    """Keep `window` publish frames in flight on each connection for `duration` seconds; acked messages."""
+
+    async def run() -> int:
+        conns = [await _open(ws_base, agent) for agent in agents]
+        for ws in conns:
+            await ws.send(orjson.dumps({"type": "agent:register", "id": "r", "data": {}}).decode())
+            await ws.recv()
+        stop_at = time.monotonic() + duration
+        counts = await asyncio.gather(*(_publish_conn(ws, window, batch, "bench", stop_at) for ws in conns))
+        for ws in conns:
+            await ws.close()
+        return sum(counts)
+
+    return asyncio.run(run())
+
+
+# -- publishing over HTTP -----------------------------------------------------------------------------------
+
+
+def http_publish(port: int, token: str, conns: int, duration: float) -> int:
+    """`conns` keep-alive connections, each posting one message at a time; acknowledged (201) posts."""
+    body = orjson.dumps({"channel": "bench-http", "content": "x" * 64})
+    request = (
+        b"POST /api/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        b"Authorization: Bearer " + token.encode() + b"\r\nContent-Length: %d\r\n\r\n" % len(body) + body
+    )
+
+    async def one(stop_at: float) -> int:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        done = 0
+        while time.monotonic() < stop_at:
+            writer.write(request)
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = int(head.split(b"content-length: ", 1)[1].split(b"\r\n", 1)[0])
+            await reader.readexactly(length)
+            if head.startswith(b"HTTP/1.1 201"):
+                done += 1
+            else:
+                raise RuntimeError(head.decode(errors="replace"))
+        writer.close()
+        return done
+
+    async def run() -> int:
+        stop_at = time.monotonic() + duration
+        return sum(await asyncio.gather(*(one(stop_at) for _ in range(conns))))
+
+    return asyncio.run(run())
+
+
+# -- Redis XADD ---------------------------------------------------------------------------------------------
+
+
+def redis_xadd(port: int, conns: int, window: int, duration: float, batch: int = 1) -> int:
+    """XADD with `window` commands in flight per connection (pipelined); acknowledged entries."""
+
+    async def one(stop_at: float) -> int:
+        redis = await Redis.connect(port)
+        done = 0
+        in_flight = 0
+        while time.monotonic() < stop_at:
+            while in_flight < window:
+                for _ in range(batch):
+                    redis.send("XADD", "bench", "*", "content", "x" * 64)
+                in_flight += 1
+            await redis.writer.drain()
+            for _ in range(batch):
+                await redis.reply()
+            in_flight -= 1
+            done += batch
+        for _ in range(in_flight * batch):
+            await redis.reply()
+        await redis.close()
+        return done
+
+    async def run() -> int:
+        stop_at = time.monotonic() + duration
+        return sum(await asyncio.gather(*(one(stop_at) for _ in range(conns))))
+
+    return asyncio.run(run())
+
+
+# -- fan-out -----------------------------------------------------------------------------------------------
+
+
+def hub_subscribers(ws_base: str, agents: list[Agent], expect: int, ready: Any, timeout: float) -> list[float]:
+    """Subscribe, signal readiness, then count `message:received` frames until `expect` each; returns each
+    subscriber's finish time (time.monotonic, comparable across processes)."""
+
+    async def one(agent: Agent) -> float:
+        async with _open(ws_base, agent) as ws:
+            await ws.send(
+                orjson.dumps({"type": "agent:register", "id": "r", "data": {"subscriptions": ["fan"]}}).decode()
+            )
+            await ws.recv()
+            ready.put(1)
+            seen = 0
+            async for raw in ws:
+                if '"message:received"' in raw[:40]:
+                    seen += 1
+                    if seen == expect:
+                        return time.monotonic()
+        return float("nan")
+
+    async def run() -> list[float]:
+        return list(await asyncio.wait_for(asyncio.gather(*(one(a) for a in agents)), timeout))
+
+    return asyncio.run(run())
+
+
+def hub_fanout_publish(ws_base: str, agent: Agent, total: int, batch: int) -> float:
+    """Publish `total` messages to the fan-out channel in batched frames; returns the start time."""
+
+    async def run() -> float:
+        async with _open(ws_base, agent) as ws:
+            await ws.send(orjson.dumps({"type": "agent:register", "id": "r", "data": {}}).decode())
+            await ws.recv()
+            started = time.monotonic()
+            body = {"channel": "fan", "content": "x" * 64}
+            frame = orjson.dumps({"type": "message:send", "id": "f", "data": {"messages": [body] * batch}}).decode()
+            for _ in range(total // batch):
+                await ws.send(frame)
+            for _ in range(total // batch):
+                await ws.recv()
+            return started
+
+    return asyncio.run(run())
+
+
+def redis_subscribers(port: int, count: int, expect: int, ready: Any, timeout: float) -> list[float]:
+    async def one() -> float:
+        redis = await Redis.connect(port)
+        await redis.call("SUBSCRIBE", "fan")
+        ready.put(1)
+        for _ in range(expect):
+            await redis.reply()
+        finished = time.monotonic()
+        await redis.close()
+        return finished
+
+    async def run() -> list[float]:
+        return list(await asyncio.wait_for(asyncio.gather(*(one() for _ in range(count))), timeout))
+
+    return asyncio.run(run())
+
+
+def redis_fanout_publish(port: int, total: int, window: int) -> float:
+    async def run() -> float:
+        redis = await Redis.connect(port)
+        started = time.monotonic()
+        for start in range(0, total, window):
+            for _ in range(min(window, total - start)):
+                redis.send("PUBLISH", "fan", "x" * 64)
+            await redis.writer.drain()
+            for _ in range(min(window, total - start)):
+                await redis.reply()
+        await redis.close()
+        return started
+
+    return asyncio.run(run())
+
+
+# -- latency -----------------------------------------------------------------------------------------------
+
+
+def hub_latency_subscribers(ws_base: str, agents: list[Agent], expect: int, ready: Any, timeout: float) -> list[float]:
+    """Receive `expect` messages each; returns latencies in ms (receive time minus the stamp in the content)."""
+
+    async def one(agent: Agent) -> list[float]:
+        latencies = []
+        async with _open(ws_base, agent) as ws:
+            await ws.send(
+                orjson.dumps({"type": "agent:register", "id": "r", "data": {"subscriptions": ["lat"]}}).decode()
+            )
+            await ws.recv()
+            ready.put(1)
+            async for raw in ws:
+                if '"message:received"' in raw[:40]:
+                    now = time.monotonic_ns()
+                    stamp = int(orjson.loads(raw)["data"]["content"])
+                    latencies.append((now - stamp) / 1e6)
+                    if len(latencies) == expect:
+                        break
+        return latencies
+
+    async def run() -> list[float]:
+        results = await asyncio.wait_for(asyncio.gather(*(one(a) for a in agents)), timeout)
+        return [x for r in results for x in r]
+
+    return asyncio.run(run())
+
+
+def hub_latency_publish(ws_base: str, agent: Agent, rate: int, total: int) -> None:
+    async def run() -> None:
+        async with _open(ws_base, agent) as ws:
+            await ws.send(orjson.dumps({"type": "agent:register", "id": "r", "data": {}}).decode())
+            await ws.recv()
+            drain = asyncio.create_task(_discard(ws))
+            start = time.monotonic()
+            for i in range(total):
+                delay = start + i / rate - time.monotonic()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                body = {"channel": "lat", "content": str(time.monotonic_ns())}
+                await ws.send(orjson.dumps({"type": "message:send", "id": str(i), "data": body}).decode())
+            await asyncio.sleep(1)
+            drain.cancel()
+
+    asyncio.run(run())
+
+
+async def _discard(ws: ClientConnection) -> None:
+    async for _ in ws:
+        pass
+
+
+def redis_latency_subscribers(port: int, count: int, expect: int, ready: Any, mode: str, timeout: float) -> list[float]:
+    """Pub/sub subscribers, or stream readers (`XREAD BLOCK`, each its own consumer group) for `mode="stream"`."""
+
+    async def one(n: int) -> list[float]:
+        redis = await Redis.connect(port)
+        latencies: list[float] = []
+        if mode == "pubsub":
+            await redis.call("SUBSCRIBE", "lat")
+            ready.put(1)
+            while len(latencies) < expect:
+                _, _, payload = await redis.reply()
+                latencies.append((time.monotonic_ns() - int(payload)) / 1e6)
+        else:
+            group = f"g{n}"
+            await redis.call("XGROUP", "CREATE", "lat", group, "$", "MKSTREAM")
+            ready.put(1)
+            while len(latencies) < expect:
+                reply = await redis.call(
+                    "XREADGROUP", "GROUP", group, "c", "COUNT", 100, "BLOCK", 1000, "STREAMS", "lat", ">"
+                )
+                if reply is None:
+                    continue
+                now = time.monotonic_ns()
+                for _entry_id, fields in reply[0][1]:
+                    latencies.append((now - int(fields[1])) / 1e6)
+        await redis.close()
+        return latencies
+
+    async def run() -> list[float]:
+        results = await asyncio.wait_for(asyncio.gather(*(one(n) for n in range(count))), timeout)
+        return [x for r in results for x in r]
+
+    return asyncio.run(run())
+
+
+def redis_latency_publish(port: int, rate: int, total: int, mode: str) -> None:
+    async def run() -> None:
+        redis = await Redis.connect(port)
+        start = time.monotonic()
+        for i in range(total):
+            delay = start + i / rate - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            stamp = str(time.monotonic_ns())
+            if mode == "pubsub":
+                await redis.call("PUBLISH", "lat", stamp)
+            else:
+                await redis.call("XADD", "lat", "*", "content", stamp)
+        await redis.close()
+
+    asyncio.run(run())
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+# -- idle agents -------------------------------------------------------------------------------------------
+
+
+def hold_idle(ws_base: str, agents: list[Agent], ready: Any, release: Any) -> int:
+    """Open one registered connection per agent and hold them until `release` is set."""
+
+    async def run() -> int:
+        conns = []
+        for agent in agents:
+            ws = await _open(ws_base, agent, ping_interval=None)
+            await ws.send(orjson.dumps({"type": "agent:register", "id": "r", "data": {}}).decode())
+            await ws.recv()
+            conns.append(ws)
+        readers = [asyncio.create_task(_discard(ws)) for ws in conns]  # an idle agent still reads presence events
+        ready.put(len(conns))
+        while not release.is_set():
+            await asyncio.sleep(0.2)
+        for ws in conns:
+            await ws.close()
+        for task in readers:
+            task.cancel()
+        return len(conns)
+
+    return asyncio.run(run())
+
+
+def _requester(ws: ClientConnection) -> Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]:
+    """One request at a time on a connection: send a frame, return its ack or error frame (events are skipped)."""
+    ids = itertools.count()
+
+    async def request(kind: str, data: dict[str, Any]) -> dict[str, Any]:
+        request_id = str(next(ids))
+        await ws.send(orjson.dumps({"type": kind, "id": request_id, "data": data}).decode())
+        while True:
+            frame: dict[str, Any] = orjson.loads(await ws.recv())
+            if frame.get("id") == request_id:
+                return frame
+
+    return request
+
+
+# -- tasks: claim + complete --------------------------------------------------------------------------------
+
+
+def hub_create_tasks(ws_base: str, agent: Agent, total: int) -> None:
+    """Queue `total` tasks (setup, not measured), pipelined over one connection."""
+
+    async def run() -> None:
+        async with _open(ws_base, agent) as ws:
+            for start in range(0, total, 500):
+                count = min(500, total - start)
+                for i in range(count):
+                    body = {"title": f"t{start + i}", "tags": ["bench"]}
+                    await ws.send(orjson.dumps({"type": "task:create", "id": str(i), "data": body}).decode())
+                answered = 0
+                async for raw in ws:
+                    if raw.startswith('{"type":"ack"') or raw.startswith('{"type":"error"'):
+                        if '"type":"error"' in raw[:20]:
+                            raise RuntimeError(raw[:300])
+                        answered += 1
+                        if answered == count:
+                            break
+
+    asyncio.run(run())
+
+
+def hub_task_workers(ws_base: str, agents: list[Agent], duration: float) -> list[str]:
+    """Each agent claims and completes tasks one at a time until none is left or time is up; returns the ids
+    of the tasks it completed (so the caller can check that no task was held twice)."""
+
+    async def worker(agent: Agent, stop_at: float) -> list[str]:
+        done: list[str] = []
+        async with _open(ws_base, agent) as ws:
+            request = _requester(ws)
+
+            async def ok(kind: str, data: dict[str, Any]) -> dict[str, Any]:
+                frame = await request(kind, data)
+                if frame["type"] == "error":
+                    raise RuntimeError(frame["error"])
+                result: dict[str, Any] = frame["data"]
+                return result
+
+            while time.monotonic() < stop_at:
+                task = (await ok("task:claim", {"tags": ["bench"]}))["task"]
+                if task is None:
+                    break
+                body = {"task_id": task["id"], "lease_token": task["lease_token"], "result": {"ok": True}}
+                await ok("task:complete", body)
+                done.append(task["id"])
+        return done
+
+    async def run() -> list[str]:
+        stop_at = time.monotonic() + duration
+        results = await asyncio.gather(*(worker(agent, stop_at) for agent in agents))
+        return [task_id for r in results for task_id in r]
+
+    return asyncio.run(run())
+
+
+def redis_task_workers(port: int, workers: int, duration: float, first: int) -> list[bytes]:
+    """XREADGROUP + XACK: each consumer takes one entry at a time and acknowledges it."""
+
+    async def worker(n: int, stop_at: float) -> list[bytes]:
+        redis = await Redis.connect(port)
+        done: list[bytes] = []
+        while time.monotonic() < stop_at:
+            reply = await redis.call(
+                "XREADGROUP", "GROUP", "workers", f"w{first + n}", "COUNT", 1, "STREAMS", "tasks", ">"
+            )
+            if not reply:
+                break
+            entry_id = reply[0][1][0][0]
+            await redis.call("XACK", "tasks", "workers", entry_id)
+            done.append(entry_id)
+        await redis.close()
+        return done
+
+    async def run() -> list[bytes]:
+        stop_at = time.monotonic() + duration
+        results = await asyncio.gather(*(worker(n, stop_at) for n in range(workers)))
+        return [entry for r in results for entry in r]
+
+    return asyncio.run(run())
+
+
+def redis_create_tasks(port: int, total: int) -> None:
+    async def run() -> None:
+        redis = await Redis.connect(port)
+        await redis.call("XGROUP", "CREATE", "tasks", "workers", "$", "MKSTREAM")
+        for start in range(0, total, 500):
+            count = min(500, total - start)
+            for i in range(count):
+                redis.send("XADD", "tasks", "*", "title", f"t{start + i}")
+            await redis.writer.drain()
+            for _ in range(count):
+                await redis.reply()
+        await redis.close()
+
+    asyncio.run(run())
+
+
+# -- memory: compare-and-set increments ---------------------------------------------------------------------
+
+
+def hub_cas(ws_base: str, agents: list[Agent], duration: float) -> tuple[int, int]:
+    """Each client increments one shared counter with compare-and-set, retrying on conflict;
+    returns (successful writes, conflicts)."""
+
+    async def client(agent: Agent, stop_at: float) -> tuple[int, int]:
+        wins = conflicts = 0
+        async with _open(ws_base, agent) as ws:
+            request = _requester(ws)
+            current = (await request("memory:get", {"key": "bench/counter"}))["data"]
+            value, version = current["value"], current["version"]
+            while time.monotonic() < stop_at:
+                frame = await request("memory:set", {"key": "bench/counter", "value": value + 1, "if_version": version})
+                if frame["type"] == "ack":
+                    wins += 1
+                    value, version = frame["data"]["value"], frame["data"]["version"]
+                    continue
+                conflicts += 1
+                current = (await request("memory:get", {"key": "bench/counter"}))["data"]
+                value, version = current["value"], current["version"]
+        return wins, conflicts
+
+    async def run() -> tuple[int, int]:
+        stop_at = time.monotonic() + duration
+        results = await asyncio.gather(*(client(agent, stop_at) for agent in agents))
+        return sum(r[0] for r in results), sum(r[1] for r in results)
+
+    return asyncio.run(run())
+
+
+def redis_cas(port: int, clients: int, duration: float) -> tuple[int, int]:
+    """WATCH / GET / MULTI / SET / EXEC increments of one key; returns (successful writes, conflicts)."""
+
+    async def client(stop_at: float) -> tuple[int, int]:
+        redis = await Redis.connect(port)
+        wins = conflicts = 0
+        while time.monotonic() < stop_at:
+            await redis.call("WATCH", "counter")
+            value = int(await redis.call("GET", "counter") or 0)
+            await redis.call("MULTI")
+            await redis.call("SET", "counter", value + 1)
+            if await redis.call("EXEC") is None:
+                conflicts += 1
+            else:
+                wins += 1
+        await redis.close()
+        return wins, conflicts
+
+    async def run() -> tuple[int, int]:
+        stop_at = time.monotonic() + duration
+        results = await asyncio.gather(*(client(stop_at) for _ in range(clients)))
+        return sum(r[0] for r in results), sum(r[1] for r in results)
+
+    return asyncio.run(run())

@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+import os
+import uuid
+
+from agenthub._ids import new_id
+
+
+def test_ids_are_uuid4_and_unique() -> None:
+    ids = {new_id() for _ in range(10_000)}
+    assert len(ids) == 10_000
+    assert all(uuid.UUID(i).version == 4 for i in list(ids)[:100])
+
+
+def test_a_forked_child_does_not_repeat_its_parents_ids() -> None:
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child
+        os.write(write, new_id().encode())
+        os._exit(0)
+    os.waitpid(pid, 0)
+    child = os.read(read, 64).decode()
+    assert child != new_id()
