@@ -114,3 +114,29 @@ def test_garbage_on_stdin_is_treated_as_an_empty_payload(shared_hub: HubProcess,
         timeout=60,
     )
     assert (done.returncode, done.stdout) == (0, "")
+
+
+def test_a_newly_assigned_task_blocks_the_stop(shared_hub: HubProcess, unique: str) -> None:
+    worker = f"worker-{unique}"
+    stop_hook(shared_hub, worker, {"session_id": "s1"})
+    with Client.for_agent(f"lead-{unique}", server_url=shared_hub.url, hub_token=shared_hub.token) as lead:
+        task = lead.create_task("migrate the users table", description="add the email column", assign_to=worker)
+    decision = stop_hook(shared_hub, worker, {"session_id": "s1", "stop_hook_active": False})
+    assert decision is not None
+    assert (
+        f"- task assigned to you: 'migrate the users table' (task_id {task.id}): add the email column"
+        in (decision["reason"])
+    )
+
+
+def test_a_wrong_hook_command_line_exits_1_never_2_which_claude_code_reads_as_block(shared_hub: HubProcess) -> None:
+    for wrong in (["--wait", "9999"], ["--no-such-option"], []):
+        done = subprocess.run(
+            [sys.executable, "-m", "agenthub", "hook", "claude-stop", *(["--agent", "w"] if wrong else []), *wrong],
+            input="{}",
+            env=cli_env(shared_hub),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert (done.returncode, done.stdout) == (1, ""), wrong

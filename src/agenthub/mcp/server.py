@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from agenthub.mcp import messaging
+from agenthub.mcp import coordination, messaging, tasks
 from agenthub.mcp.base import AgentSource, HubMCP
 
-TOOLS = [*messaging.TOOLS]
+TOOLS = [*messaging.TOOLS, *tasks.TOOLS, *coordination.TOOLS]
 
 
 def build_server(source: AgentSource) -> HubMCP:
