@@ -31,3 +31,13 @@ def test_last_seq_never_moves_back_and_agents_are_reachable_by_name(shared_hub: 
         assert subscription["since_seq"] >= message["seq"]
         assert http.put(f"/api/agents/seq-{unique}/status", json={"status": "busy"}).json()["status"] == "busy"
         assert http.post(f"/api/agents/seq-{unique}/heartbeat").status_code == 200
+
+
+def test_registering_again_changes_only_what_is_sent(shared_hub: HubProcess, unique: str) -> None:
+    agent, _ = shared_hub.register(f"keep-{unique}", type="llm", capabilities=["python"], metadata={"team": "a"})
+    again, _ = shared_hub.register(f"keep-{unique}")
+    assert (again["id"], again["type"], again["capabilities"], again["metadata"]) == (
+        agent["id"], "llm", ["python"], {"team": "a"}
+    )  # fmt: skip
+    changed, _ = shared_hub.register(f"keep-{unique}", capabilities=["go"])
+    assert (changed["type"], changed["capabilities"], changed["metadata"]) == ("llm", ["go"], {"team": "a"})

@@ -110,3 +110,26 @@ def test_sync_session_claims_and_releases(shared_hub: HubProcess, unique: str) -
         graph = operator.task_graph(first.id)
         assert [t.id for t in graph.tasks] == [first.id]
         assert [a.status.value for a in operator.task_assignments(second.id)] == ["failed"]
+
+
+def test_sync_run_worker_drains_with_threads_and_fails_what_raises(shared_hub: HubProcess, unique: str) -> None:
+    tag = f"sync-{unique}"
+    with Client.for_agent(f"sync-boss-{unique}", server_url=shared_hub.url, hub_token=shared_hub.token) as boss:
+        created = [boss.create_task(f"job {i}", tags=[tag], max_attempts=1) for i in range(12)]
+    seen: list[str] = []
+
+    def handler(task: Task) -> dict[str, str]:
+        seen.append(task.id)
+        if task.title == "job 3":
+            raise ValueError("job 3 breaks")
+        return {"done": task.title}
+
+    with Client.for_agent(f"sync-worker-{unique}", server_url=shared_hub.url, hub_token=shared_hub.token) as worker:
+        handled = worker.run_worker(handler, tags=[tag], concurrency=3, stop_when_idle=True)
+        final = {task.id: worker.get_task(task.id) for task in created}
+    assert handled == 12
+    assert sorted(seen) == sorted(task.id for task in created)  # each claimed once
+    statuses = {final[t.id].title: final[t.id].status for t in created}
+    assert statuses.pop("job 3") == TaskStatus.failed
+    assert set(statuses.values()) == {TaskStatus.completed}
+    assert final[created[0].id].result == {"done": "job 0"}

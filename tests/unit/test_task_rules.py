@@ -50,7 +50,7 @@ OTHER = Actor(agent_id="other", name="other")
 
 
 def test_a_presented_token_must_be_the_current_one() -> None:
-    task = make_task(lease_expires_at=NOW + timedelta(minutes=5))
+    task = make_task(lease_expires_at=utcnow() + timedelta(minutes=5))  # now, not at import: suites run long
     check_holder(WORKER, task, "secret")
     with pytest.raises(Conflict) as stale:
         check_holder(WORKER, task, "old")

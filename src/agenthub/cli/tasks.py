@@ -73,7 +73,7 @@ def status_mark(task: Task) -> str:
 
 
 def task_table(tasks: list[Task], names: output.Names) -> Table:
-    result = output.table("", "id", "title", "status", "pri", "assignee", "tags", "tries", "created")
+    result = output.table("", "id", "title", "status", "pri", "assignee", "tags", "attempts", "created")
     for task in tasks:
         result.add_row(
             status_mark(task),

@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import inspect
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -239,6 +240,93 @@ class SyncTaskMethods:
             with contextlib.suppress(HubUnavailable):
                 client.set_status(AgentStatus.offline)
             client.close()
+
+    def run_worker(
+        self,
+        handler: Callable[[Task], Any],
+        *,
+        tags: list[str] | None = None,
+        concurrency: int = 1,
+        lease_seconds: float = 60.0,
+        idle_seconds: float = 1.0,
+        stop_when_idle: bool = False,
+    ) -> int:
+        """The blocking twin of `AgentClient.run_worker`: `concurrency` threads claim and run tasks until
+        interrupted (or, with `stop_when_idle`, until no task is ready). While `handler(task)` runs, the lease is
+        renewed every third of `lease_seconds`; its return value completes the task, an exception fails it with
+        `retry=True`. A plain function cannot be cancelled, so when the lease is lost its result is dropped.
+        Returns how many tasks were handled."""
+        handled = 0
+        count = threading.Lock()
+        stop = threading.Event()
+        errors: list[BaseException] = []
+
+        def slot() -> None:
+            nonlocal handled
+            try:
+                while not stop.is_set():
+                    task = self.claim_task(tags=tags, lease_seconds=lease_seconds)
+                    if task is None:
+                        if stop_when_idle:
+                            return
+                        stop.wait(idle_seconds)
+                        continue
+                    self._work_on_sync(task, handler, lease_seconds)
+                    with count:
+                        handled += 1
+            except BaseException as exc:  # reported by the caller's thread, below
+                errors.append(exc)
+                stop.set()
+
+        threads = [threading.Thread(target=slot, name=f"agenthub-worker-{n}", daemon=True) for n in range(concurrency)]
+        for thread in threads:
+            thread.start()
+        try:
+            for thread in threads:
+                thread.join()
+        except KeyboardInterrupt:
+            stop.set()
+            raise
+        if errors:
+            raise errors[0]
+        return handled
+
+    def _work_on_sync(self, task: Task, handler: Callable[[Task], Any], lease_seconds: float) -> None:
+        finished = threading.Event()
+        lost = threading.Event()
+
+        def keep_lease() -> None:
+            while not finished.wait(lease_seconds / 3):
+                try:
+                    self.heartbeat_task(task.id)
+                except LOST:
+                    lost.set()
+                    return
+                except HubUnavailable:
+                    continue  # keep trying while the lease lasts
+
+        beats = threading.Thread(target=keep_lease, name=f"agenthub-lease-{task.id}", daemon=True)
+        beats.start()
+        try:
+            result = handler(task)
+        except Exception as exc:  # the handler's failure is the task's failure
+            finished.set()
+            beats.join()
+            if not lost.is_set():
+                with contextlib.suppress(*LOST):
+                    self.fail_task(task.id, f"{type(exc).__name__}: {exc}", retry=True)
+            return
+        finished.set()
+        beats.join()
+        if lost.is_set():
+            log.warning("lost the lease of task %s: its result is dropped", task.id)
+            self._task_calls.book.drop(task.id)
+            return
+        try:
+            self.complete_task(task.id, result)
+        except LOST as exc:
+            log.warning("task %s was not completed: %s", task.id, exc)
+            self._task_calls.book.drop(task.id)
 
     def release_tasks(self, reason: str = "released: the worker stopped") -> None:
         """Give back every task this client holds a lease on (failed with retry, so it is requeued)."""

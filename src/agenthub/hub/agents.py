@@ -100,6 +100,7 @@ class Agents:
                 parent_id=request.parent_id,
                 token_hash=hash_token(token),
                 created_at=now_iso(),
+                given=frozenset(request.model_fields_set & {"type", "capabilities", "metadata"}),
             )
         )
         previous = self._by_id.get(agent.id)

@@ -53,6 +53,7 @@ class NewAgent:
     parent_id: str | None
     token_hash: str
     created_at: str
+    given: frozenset[str] = frozenset({"type", "capabilities", "metadata"})  # re-registering changes only these
 
 
 @dataclass(slots=True)

@@ -49,10 +49,12 @@ class SQLiteAgents:
             existing = conn.execute("SELECT id FROM agents WHERE name = ?", (new.name,)).fetchone()
             if existing:
                 agent_id = existing[0]
+                values = {"type": new.type, "capabilities": _dumps(new.capabilities), "metadata": _dumps(new.metadata)}
+                changes = {column: value for column, value in values.items() if column in new.given}
+                assignments = "".join(f"{column} = ?, " for column in changes)
                 conn.execute(
-                    "UPDATE agents SET type = ?, capabilities = ?, metadata = ?, parent_id = COALESCE(?, parent_id)"
-                    " WHERE id = ?",
-                    (new.type, _dumps(new.capabilities), _dumps(new.metadata), new.parent_id, agent_id),
+                    f"UPDATE agents SET {assignments}parent_id = COALESCE(?, parent_id) WHERE id = ?",
+                    (*changes.values(), new.parent_id, agent_id),
                 )
             else:
                 agent_id = new.id
