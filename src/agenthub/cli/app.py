@@ -39,6 +39,8 @@ COMMAND_MODULES = (
     "memory",
     "audit",
     "audit_tail",
+    "mcp",
+    "hook",
     "serve",
 )
 """The modules that register commands, in the order `--help` lists them."""

@@ -54,7 +54,8 @@ class AgentClient(AsyncCoordination, AsyncTaskMethods):
     data dir. It reconnects by itself and resumes from the last seq it saw, so handlers see every
     message once, in order; what they finish is acknowledged, so a restarted agent resumes from there.
     Concurrent sends are coalesced into batched frames; every send carries a `msg_id`, so one resent
-    after a dropped connection is stored once.
+    after a dropped connection is stored once. `transport` replaces the HTTP transport (the hub's
+    `/mcp` endpoint passes `httpx.ASGITransport(app)` to call the hub it runs in without a socket).
     """
 
     def __init__(
@@ -73,6 +74,7 @@ class AgentClient(AsyncCoordination, AsyncTaskMethods):
         auto_ack: bool = True,
         reconnect: bool = True,
         timeout: float = 30.0,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.name = name
         self.agent_type = agent_type
@@ -88,7 +90,7 @@ class AgentClient(AsyncCoordination, AsyncTaskMethods):
         self._hub_token = hub_token
         self._data_dir = data_dir
         self._token = agent_token
-        self._http = httpx.AsyncClient(base_url=self.server_url, timeout=timeout)
+        self._http = httpx.AsyncClient(base_url=self.server_url, timeout=timeout, transport=transport)
         self._ws: ClientConnection | None = None
         self._requests = PendingRequests()
         self._outbox: list[tuple[dict[str, Any], asyncio.Future[MessageAck]]] = []

@@ -31,6 +31,8 @@ from agenthub.storage import Storage, storage_for_url
 
 
 def create_app(settings: HubSettings, storage: Storage | None = None) -> FastAPI:
+    from agenthub.mcp.http import mount_mcp  # the MCP SDK loads with the hub only, never with `import agenthub`
+
     storage = storage or storage_for_url(settings.resolved_database_url(), synchronous=settings.synchronous)
     hub = Hub(settings, storage)
 
@@ -38,7 +40,8 @@ def create_app(settings: HubSettings, storage: Storage | None = None) -> FastAPI
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await hub.start()
         try:
-            yield
+            async with mcp_sessions:  # the MCP session manager's own lifespan
+                yield
         finally:
             await hub.stop()
 
@@ -56,6 +59,7 @@ def create_app(settings: HubSettings, storage: Storage | None = None) -> FastAPI
         app.include_router(module.router, responses=ERROR_RESPONSES)
     app.include_router(ws.router)
     app.include_router(dashboard.router)
+    mcp_sessions = mount_mcp(app, hub, settings)
     app.add_middleware(JsonBodies)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app
