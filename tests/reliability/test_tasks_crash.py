@@ -17,5 +17,7 @@ def test_every_task_completes_once_while_the_hub_crashes_and_workers_freeze_past
     assert outcome.wrong_result == []
     assert outcome.stale_accepted == [], "no completion accepted after the lease ran out"
     assert outcome.lease_overruns == [], "no lease outlives its expiry by more than the reaper interval"
-    assert outcome.stale_refused >= 1, "a frozen worker's stale token was refused"
+    # Whether a frozen worker held a task at the instant it was frozen is luck, so a refusal is not required
+    # here; that a stale token is refused is proven deterministically by
+    # tests/e2e/test_tasks_concurrency.py::test_worker_stopped_past_its_lease_cannot_complete.
     assert outcome.integrity == ["ok"] * 3
