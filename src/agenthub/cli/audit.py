@@ -78,21 +78,36 @@ def export(
     token: TokenOption = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="write here [default: stdout]")] = None,
 ) -> None:
-    """Every entry, oldest first, one JSON object per line."""
+    """Every entry, oldest first, one JSON object per line (a progress bar shows on a terminal)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
     from agenthub.storage.sqlite_audit_log import AUDIT_COLUMNS, entry_from_row
 
+    console = Console(stderr=True)
+    progress = Progress(
+        TextColumn("audit export"), BarColumn(), MofNCompleteColumn(), console=console, transient=True,
+        disable=not console.is_terminal,
+    )  # fmt: skip
     sink = output.open("wb") if output is not None else sys.stdout.buffer
     try:
-        if db is not None:
-            conn = _open_readonly(db)
-            try:
-                for row in conn.execute(f"SELECT {AUDIT_COLUMNS} FROM audit_log ORDER BY id"):
-                    sink.write(entry_from_row(row).model_dump_json().encode() + b"\n")
-            finally:
-                conn.close()
-        else:
-            response = _hub_get(url, token, "/api/audit/export")
-            sink.write(response.content)
+        with progress:
+            if db is not None:
+                conn = _open_readonly(db)
+                try:
+                    (total,) = conn.execute("SELECT COUNT(*) FROM audit_log").fetchone()
+                    bar = progress.add_task("export", total=total)
+                    for row in conn.execute(f"SELECT {AUDIT_COLUMNS} FROM audit_log ORDER BY id"):
+                        sink.write(entry_from_row(row).model_dump_json().encode() + b"\n")
+                        progress.advance(bar)
+                finally:
+                    conn.close()
+            else:
+                lines = _hub_get(url, token, "/api/audit/export").content.splitlines(keepends=True)
+                bar = progress.add_task("export", total=len(lines))
+                for line in lines:
+                    sink.write(line)
+                    progress.advance(bar)
     finally:
         if output is not None:
             sink.close()
