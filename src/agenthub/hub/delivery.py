@@ -172,9 +172,6 @@ class Router:
             if not sessions:
                 del self._sessions[session.agent_id]
 
-    def sessions_of(self, agent_id: str) -> set[Session]:
-        return self._sessions.get(agent_id, set())
-
     def all_sessions(self) -> Iterable[Session]:
         yield from self._operators
         for sessions in self._sessions.values():

@@ -143,9 +143,6 @@ class Messages:
         # Never past the last message: a cursor in the future would silently swallow what comes next.
         return await self._storage.advance_cursor(agent_id, min(seq, self._router.last_seq))
 
-    async def cursor(self, agent_id: str) -> int:
-        return await self._storage.get_cursor(agent_id)
-
     async def mark_read(self, actor: Actor, message_id: str) -> Message:
         agent_id = self._agent_only(actor)
         message = await self.get(actor, message_id)
