@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
+
+_second = -1
+_second_text = ""
 
 
 def utcnow() -> datetime:
@@ -10,11 +14,18 @@ def utcnow() -> datetime:
 
 
 def to_iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 def now_iso() -> str:
-    return to_iso(utcnow())
+    """The current UTC time as stored text. On every publish, so the formatted second is reused until it changes
+    (this is twice as fast as formatting a datetime)."""
+    global _second, _second_text
+    second, micros = divmod(time.time_ns() // 1000, 1_000_000)
+    if second != _second:
+        _second_text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+        _second = second
+    return f"{_second_text}.{micros:06d}Z"
 
 
 def parse_iso(text: str) -> datetime:
