@@ -186,9 +186,11 @@ async def test_append_assigns_increasing_seq_and_keeps_every_field(backend: Back
     assert fetched.model_dump(exclude={"receipts"}) == first.model_dump(exclude={"receipts"})
     more = await append(storage, new_message(alice, channel="y"))
     assert more[0].seq > stored[1].seq
-    assert [(e.action, e.actor_id) for e in await backend.audit() if e.action == "message.published"] == [
-        ("message.published", alice),
-        ("message.published", alice),
+    published = [e for e in await backend.audit() if e.action == "message.published"]
+    assert [(e.actor_id, e.subject_id) for e in published] == [  # one entry per sender of a write
+        (alice, first.id),
+        (None, stored[1].id),
+        (alice, more[0].id),
     ]
 
 
@@ -468,3 +470,18 @@ async def test_channels_and_counts(storage: Storage) -> None:
     assert await storage.delete_message(stored[0].id, alice) is True
     assert {c.name: c.message_count for c in await storage.list_channels()}["acme/general"] == 1
     assert (await storage.counts())["messages"] == 3
+
+
+async def test_search_covers_every_write_of_one_commit(storage: Storage) -> None:
+    """Writes queued together share a commit: each is searchable after it, and one deleted in the same commit
+    is not."""
+    alice = await register(storage, "alice")
+    [doomed] = await append(storage, new_message(alice, "ephemeral words", channel="c"))
+    writes = [storage.append_messages([new_message(alice, f"needle number{i}", channel="c")], LONG_AGO) for i in range(5)]
+    writes.append(storage.delete_message(doomed.id, alice))
+    writes.append(storage.append_messages([new_message(alice, "ephemeral too", channel="c")], LONG_AGO))
+    *appended, deleted, [kept] = await asyncio.gather(*writes)
+    assert deleted is True
+    assert [m.content for m in await storage.search_messages("needle", 50)] == [f"needle number{i}" for i in range(5)]
+    assert [m.id for m in await storage.search_messages("ephemeral", 50)] == [kept.id]
+    assert [m.id for m in await storage.search_messages("number3", 50)] == [appended[3][0].id]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import orjson
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -67,6 +67,21 @@ class Wire(BaseModel):
     """Base of every wire model: unknown fields are refused."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+W = TypeVar("W", bound=Wire)
+_set_attribute = object.__setattr__
+
+
+def trusted(model: type[W], fields: dict[str, Any]) -> W:
+    """A model from values the hub made or stored itself, given for every field: what `model_construct` does
+    without its per-field work (a fifth of the cost), for the hot paths that build one per message."""
+    built = model.__new__(model)
+    _set_attribute(built, "__dict__", fields)
+    _set_attribute(built, "__pydantic_fields_set__", set(fields))
+    _set_attribute(built, "__pydantic_extra__", None)
+    _set_attribute(built, "__pydantic_private__", None)
+    return built
 
 
 class ErrorDetail(Wire):

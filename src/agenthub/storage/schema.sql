@@ -92,10 +92,6 @@ CREATE TABLE 'messages_fts_docsize'(id INTEGER PRIMARY KEY, sz BLOB);
 
 CREATE TABLE 'messages_fts_config'(k PRIMARY KEY, v) WITHOUT ROWID;
 
-CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
-    INSERT INTO messages_fts(rowid, title, content) VALUES (new.seq, new.title, new.content);
-END;
-
 CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
     INSERT INTO messages_fts(messages_fts, rowid, title, content) VALUES ('delete', old.seq, old.title, old.content);
 END;

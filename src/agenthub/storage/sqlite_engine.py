@@ -105,11 +105,31 @@ def _split_sql(sql: str) -> list[str]:
 
 class WriterConnection(sqlite3.Connection):
     """The writer thread's connection: audit entries of the open transaction wait here and are chained and
-    inserted once, just before its COMMIT."""
+    inserted once, just before its COMMIT; so do the `before_commit` steps writes leave (one per key)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.audit_pending: list[AuditEntry] = []
+        self.before_commit: dict[str, Callable[[sqlite3.Connection], None]] = {}
+
+
+def once_before_commit(conn: sqlite3.Connection, key: str, step: Callable[[sqlite3.Connection], None]) -> None:
+    """Run `step` once per transaction, just before COMMIT, however many writes ask for it under `key` (the
+    first one's step is kept). Outside the writer's batches there is nothing to wait for: it runs now."""
+    steps: dict[str, Callable[[sqlite3.Connection], None]] | None = getattr(conn, "before_commit", None)
+    if steps is None:
+        step(conn)
+    else:
+        steps.setdefault(key, step)
+
+
+def run_before_commit_now(conn: sqlite3.Connection, key: str) -> None:
+    """Run the step waiting under `key` now (a write that must see its effect, such as a delete of a row the
+    step would index), so it does not run again at COMMIT."""
+    steps: dict[str, Callable[[sqlite3.Connection], None]] | None = getattr(conn, "before_commit", None)
+    step = steps.pop(key, None) if steps is not None else None
+    if step is not None:
+        step(conn)
 
 
 def _rollback(conn: sqlite3.Connection) -> None:
@@ -246,6 +266,7 @@ class SQLiteEngine:
     @staticmethod
     def _run_batch(conn: WriterConnection, batch: list[_Write[Any]], *, isolated: bool) -> None:
         conn.audit_pending.clear()
+        conn.before_commit.clear()
         conn.execute("BEGIN IMMEDIATE")
         for item in batch:
             if not (isolated or item.isolated):
@@ -260,6 +281,9 @@ class SQLiteEngine:
                 del conn.audit_pending[mark:]
                 item.error = exc
             conn.execute("RELEASE w")
+        for step in conn.before_commit.values():
+            step(conn)
+        conn.before_commit.clear()
         if conn.audit_pending:
             append_audit(conn, conn.audit_pending)
             conn.audit_pending.clear()

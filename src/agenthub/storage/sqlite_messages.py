@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 import orjson
 
 from agenthub._time import from_iso, parse_iso
 from agenthub.models import Channel, Message, MessageType, Receipt, Subscription, covers
+from agenthub.models.common import trusted
 from agenthub.storage.base import MessageQuery, NewMessage, OnCommit
 from agenthub.storage.sqlite_audit import audit
-from agenthub.storage.sqlite_engine import SQLiteEngine
+from agenthub.storage.sqlite_engine import SQLiteEngine, once_before_commit, run_before_commit_now
 
 MESSAGE_COLUMNS = (
     "m.seq, m.id, m.channel, m.sender_id, m.recipients, m.task_id, m.thread_id, m.title, m.content,"
@@ -28,23 +30,36 @@ _VISIBLE = (
 )
 
 
+_MESSAGE_TYPES = {kind.value: kind for kind in MessageType}
+
+
+def stored_message(fields: dict[str, Any]) -> Message:
+    """A `Message` from stored values (`created_at` still text), built without validation: once per message."""
+    fields["message_type"] = _MESSAGE_TYPES[fields["message_type"]]
+    fields["created_at"] = parse_iso(fields["created_at"])
+    fields.setdefault("duplicate", False)
+    fields["receipts"] = None
+    return trusted(Message, fields)
+
+
 def message_from_row(row: Sequence[Any], duplicate: bool = False) -> Message:
-    return Message.model_construct(
-        seq=row[0],
-        id=row[1],
-        channel=row[2],
-        sender_id=row[3],
-        recipients=orjson.loads(row[4]),
-        task_id=row[5],
-        thread_id=row[6],
-        title=row[7],
-        content=row[8],
-        message_type=MessageType(row[9]),
-        metadata=orjson.loads(row[10]),
-        msg_id=row[11],
-        created_at=parse_iso(row[12]),
-        duplicate=duplicate,
-        receipts=None,
+    return stored_message(
+        {
+            "seq": row[0],
+            "id": row[1],
+            "channel": row[2],
+            "sender_id": row[3],
+            "recipients": orjson.loads(row[4]),
+            "task_id": row[5],
+            "thread_id": row[6],
+            "title": row[7],
+            "content": row[8],
+            "message_type": row[9],
+            "metadata": orjson.loads(row[10]),
+            "msg_id": row[11],
+            "created_at": row[12],
+            "duplicate": duplicate,
+        }
     )
 
 
@@ -67,10 +82,12 @@ def _attach_receipts(conn: sqlite3.Connection, messages: list[Message]) -> list[
 
 
 def insert_messages(conn: sqlite3.Connection, new: Sequence[NewMessage], dedup_after: str) -> list[Message]:
-    """Store messages inside the caller's write (other features use it to add stream entries to their writes)."""
-    stored: list[Message] = []
-    channel_counts: dict[str, tuple[int, int, str]] = {}
-    for m in new:
+    """Store messages inside the caller's write (other features use it to add stream entries to their writes).
+
+    The fresh rows go in with one `executemany`; their seqs follow the table's sequence one by one, because
+    this connection is the only writer. A repeated `msg_id` (within the dedup window) answers the original."""
+    originals: dict[int, Message] = {}
+    for index, m in enumerate(new):
         if m.msg_id is not None and m.dedup_key is not None:
             seen = conn.execute(
                 "SELECT seq, created_at FROM message_dedup WHERE sender_key = ? AND msg_id = ?", (m.dedup_key, m.msg_id)
@@ -78,64 +95,81 @@ def insert_messages(conn: sqlite3.Connection, new: Sequence[NewMessage], dedup_a
             if seen and seen[1] > dedup_after:
                 row = conn.execute(f"SELECT {MESSAGE_COLUMNS} FROM messages m WHERE m.seq = ?", (seen[0],)).fetchone()
                 if row:
-                    stored.append(message_from_row(row, duplicate=True))
-                    continue
-        recipients = orjson.dumps(m.recipients).decode()
-        metadata = orjson.dumps(m.metadata).decode()
-        seq = conn.execute(
-            _INSERT,
+                    originals[index] = message_from_row(row, duplicate=True)
+    fresh = [m for index, m in enumerate(new) if index not in originals]
+    if not fresh:
+        return list(originals.values())
+    keyed = [(m.dedup_key, m.msg_id) for m in fresh if m.msg_id is not None]
+    if len(set(keyed)) < len(keyed):  # a msg_id repeated within the batch answers the first: one by one
+        return [message for m in new for message in insert_messages(conn, [m], dedup_after)]
+    row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'messages'").fetchone()
+    first_seq = (row[0] if row else 0) + 1
+    conn.executemany(
+        _INSERT,
+        [
             (
                 m.id,
                 m.channel,
                 m.sender_id,
-                recipients,
+                orjson.dumps(m.recipients).decode(),
                 m.task_id,
                 m.thread_id,
                 m.title,
                 m.content,
                 m.message_type,
-                metadata,
+                orjson.dumps(m.metadata).decode(),
                 m.msg_id,
                 m.created_at,
-            ),
-        ).lastrowid
-        assert seq is not None
-        if m.recipients:
-            conn.executemany(
-                "INSERT OR IGNORE INTO message_recipients (agent_id, seq) VALUES (?, ?)",
-                [(agent_id, seq) for agent_id in m.recipients],
             )
+            for m in fresh
+        ],
+    )
+    once_before_commit(conn, "messages_fts", partial(_index_for_search, first_seq=first_seq))
+    recipients: list[tuple[str, int]] = []
+    dedup: list[tuple[str, str, int, str]] = []
+    channel_counts: dict[str, tuple[int, int, str]] = {}
+    senders: dict[str | None, list[int]] = {}
+    stored: list[Message] = []
+    fresh_index = 0
+    for index in range(len(new)):
+        if index in originals:
+            stored.append(originals[index])
+            continue
+        m = fresh[fresh_index]
+        seq = first_seq + fresh_index
+        fresh_index += 1
+        recipients += [(agent_id, seq) for agent_id in m.recipients]
         if m.msg_id is not None and m.dedup_key is not None:
-            conn.execute(
-                "INSERT OR REPLACE INTO message_dedup (sender_key, msg_id, seq, created_at) VALUES (?, ?, ?, ?)",
-                (m.dedup_key, m.msg_id, seq, m.created_at),
-            )
+            dedup.append((m.dedup_key, m.msg_id, seq, m.created_at))
         if m.channel is not None:
             count, _, first = channel_counts.get(m.channel, (0, 0, m.created_at))
             channel_counts[m.channel] = (count + 1, seq, first)
+        senders.setdefault(m.sender_id, []).append(seq)
         stored.append(
-            Message.model_construct(
-                seq=seq,
-                id=m.id,
-                channel=m.channel,
-                sender_id=m.sender_id,
-                recipients=m.recipients,
-                task_id=m.task_id,
-                thread_id=m.thread_id,
-                title=m.title,
-                content=m.content,
-                message_type=MessageType(m.message_type),
-                metadata=m.metadata,
-                msg_id=m.msg_id,
-                created_at=parse_iso(m.created_at),
-                duplicate=False,
-                receipts=None,
+            stored_message(
+                {
+                    "seq": seq,
+                    "id": m.id,
+                    "channel": m.channel,
+                    "sender_id": m.sender_id,
+                    "recipients": m.recipients,
+                    "task_id": m.task_id,
+                    "thread_id": m.thread_id,
+                    "title": m.title,
+                    "content": m.content,
+                    "message_type": m.message_type,
+                    "metadata": m.metadata,
+                    "msg_id": m.msg_id,
+                    "created_at": m.created_at,
+                }
             )
         )
-    fresh = [m for m in stored if not m.duplicate]
-    if fresh:
-        details = {"count": len(fresh), "first_seq": fresh[0].seq, "last_seq": fresh[-1].seq}
-        audit(conn, fresh[0].sender_id, "message.published", "message", fresh[0].id, details)
+    if recipients:
+        conn.executemany("INSERT OR IGNORE INTO message_recipients (agent_id, seq) VALUES (?, ?)", recipients)
+    if dedup:
+        conn.executemany(
+            "INSERT OR REPLACE INTO message_dedup (sender_key, msg_id, seq, created_at) VALUES (?, ?, ?, ?)", dedup
+        )
     if channel_counts:
         conn.executemany(
             "INSERT INTO channels (name, message_count, last_seq, created_at) VALUES (?, ?, ?, ?)"
@@ -143,7 +177,19 @@ def insert_messages(conn: sqlite3.Connection, new: Sequence[NewMessage], dedup_a
             " last_seq = excluded.last_seq",
             [(name, count, seq, first) for name, (count, seq, first) in channel_counts.items()],
         )
+    by_seq = {m.seq: m for m in stored if not m.duplicate}
+    for sender_id, seqs in senders.items():
+        details = {"count": len(seqs), "first_seq": seqs[0], "last_seq": seqs[-1]}
+        audit(conn, sender_id, "message.published", "message", by_seq[seqs[0]].id, details)
     return stored
+
+
+def _index_for_search(conn: sqlite3.Connection, first_seq: int) -> None:
+    """Add this transaction's new messages to the full-text index, in one statement."""
+    conn.execute(
+        "INSERT INTO messages_fts (rowid, title, content) SELECT seq, title, content FROM messages WHERE seq >= ?",
+        (first_seq,),
+    )
 
 
 def _fts_query(text: str) -> str:
@@ -229,6 +275,7 @@ class SQLiteMessages:
 
     async def delete_message(self, message_id: str, actor_id: str | None) -> bool:
         def op(conn: sqlite3.Connection) -> bool:
+            run_before_commit_now(conn, "messages_fts")  # index what this transaction added before deleting
             row = conn.execute("DELETE FROM messages WHERE id = ? RETURNING channel", (message_id,)).fetchone()
             if row is None:
                 return False
