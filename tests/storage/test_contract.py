@@ -477,7 +477,9 @@ async def test_search_covers_every_write_of_one_commit(storage: Storage) -> None
     is not."""
     alice = await register(storage, "alice")
     [doomed] = await append(storage, new_message(alice, "ephemeral words", channel="c"))
-    writes = [storage.append_messages([new_message(alice, f"needle number{i}", channel="c")], LONG_AGO) for i in range(5)]
+    writes = [
+        storage.append_messages([new_message(alice, f"needle number{i}", channel="c")], LONG_AGO) for i in range(5)
+    ]
     writes.append(storage.delete_message(doomed.id, alice))
     writes.append(storage.append_messages([new_message(alice, "ephemeral too", channel="c")], LONG_AGO))
     *appended, deleted, [kept] = await asyncio.gather(*writes)
