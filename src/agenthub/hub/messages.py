@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any, Generic, TypeVar
 
 from agenthub._ids import new_id
 from agenthub._time import now_iso, to_iso, utcnow
@@ -19,6 +21,14 @@ from agenthub.settings import HubSettings
 from agenthub.storage import MessageQuery, NewMessage, Storage
 
 REPLAY_PAGE = 500
+T = TypeVar("T")
+
+
+@dataclass(slots=True)
+class _Publish(Generic[T]):
+    prepared: list[NewMessage]
+    future: asyncio.Future[T]
+    shape: Callable[[list[Message]], T]
 
 
 class Messages:
@@ -27,6 +37,7 @@ class Messages:
         self._agents = agents
         self._router = router
         self._settings = settings
+        self._queued: list[_Publish[Any]] = []
         self._delivered: list[tuple[str, int]] = []
         self._flush_scheduled = False
         self.published = 0
@@ -63,20 +74,57 @@ class Messages:
             dedup_key=actor.agent_id or OPERATOR,
         )
 
-    async def commit(self, prepared: Sequence[NewMessage]) -> list[Message]:
-        """Store prepared messages in one durable commit and deliver them live.
+    def submit(self, prepared: list[NewMessage], shape: Callable[[list[Message]], T]) -> asyncio.Future[T]:
+        """Queue prepared messages for the next commit; the future answers `shape(stored messages)` once they
+        are durable. Everything submitted in one turn of the event loop, from any connection, is stored as one
+        write (one statement, one audit entry per sender), in submission order."""
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._queued.append(_Publish(prepared, future, shape))
+        if len(self._queued) == 1:
+            asyncio.get_running_loop().call_soon(self._store_queued)
+        return future
 
-        The write is queued before this coroutine first yields, so tasks started in order commit in order."""
+    async def publish(self, actor: Actor, items: Sequence[MessageCreate]) -> list[Message]:
+        return await self.submit([self.prepare(actor, item) for item in items], list)
+
+    def _store_queued(self) -> None:
+        queued, self._queued = self._queued, []
+        self._store(queued)
+
+    def _store(self, queued: list[_Publish[Any]]) -> None:
         dedup_after = to_iso(utcnow() - timedelta(seconds=self._settings.dedup_window_seconds))
-        stored = await self._storage.append_messages(prepared, dedup_after, self._on_commit)
-        return stored
+        prepared = [m for publish in queued for m in publish.prepared]
+        write = asyncio.ensure_future(self._storage.append_messages(prepared, dedup_after, self._on_commit))
+        write.add_done_callback(lambda done: self._answer(queued, done))
+
+    def _answer(self, queued: list[_Publish[Any]], write: asyncio.Future[list[Message]]) -> None:
+        if write.cancelled():  # the hub is stopping
+            for publish in queued:
+                publish.future.cancel()
+            return
+        error = write.exception()
+        if error is not None and len(queued) > 1:
+            for publish in queued:  # store each publish on its own, so only the one at fault fails
+                self._store([publish])
+            return
+        stored = write.result() if error is None else []
+        start = 0
+        for publish in queued:
+            part = stored[start : start + len(publish.prepared)]
+            start += len(publish.prepared)
+            if publish.future.done():  # the caller gave up
+                continue
+            if error is not None:
+                publish.future.set_exception(error)
+                continue
+            try:
+                publish.future.set_result(publish.shape(part))
+            except Exception as exc:  # a shape that fails answers its own caller only
+                publish.future.set_exception(exc)
 
     def _on_commit(self, messages: list[Message]) -> None:
         self.published += len(messages)
         self._router.deliver(messages)
-
-    async def publish(self, actor: Actor, items: Sequence[MessageCreate]) -> list[Message]:
-        return await self.commit([self.prepare(actor, item) for item in items])
 
     # -- reading ---------------------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 import orjson
@@ -36,6 +37,10 @@ POLICY_CLOSE = 1008
 Handler = Callable[["Connection", dict[str, Any]], Awaitable[Any]]
 """A request handler: gets the connection and the frame's `data`, returns the ack's `data` or raises."""
 HANDLERS: dict[str, Handler] = {}
+Submitter = Callable[["Connection", dict[str, Any]], "asyncio.Future[Any]"]
+"""A request handler that queues its work at once and returns the future of the ack's `data` (or raises): the
+hot requests (publishing) skip the task a coroutine handler costs."""
+SUBMITTERS: dict[str, Submitter] = {}
 
 
 def handles(event: str) -> Callable[[Handler], Handler]:
@@ -44,6 +49,16 @@ def handles(event: str) -> Callable[[Handler], Handler]:
     def register(handler: Handler) -> Handler:
         HANDLERS[event] = handler
         return handler
+
+    return register
+
+
+def submits(event: str) -> Callable[[Submitter], Submitter]:
+    """Register a `Submitter` as the handler of a client -> hub request type."""
+
+    def register(submitter: Submitter) -> Submitter:
+        SUBMITTERS[event] = submitter
+        return submitter
 
     return register
 
@@ -136,7 +151,8 @@ class Connection:
                 self.send_error(request_id, exc)
                 continue
             handler = HANDLERS.get(frame["type"])
-            if handler is None:
+            submitter = SUBMITTERS.get(frame["type"])
+            if handler is None and submitter is None:
                 error = BadRequest(f"unknown event type {frame['type']!r}", code="unknown_event")
                 self.send_error(request_id, error)
                 continue
@@ -145,6 +161,10 @@ class Connection:
                 self.send_error(request_id, BadRequest('"data" must be a JSON object', code="malformed_frame"))
                 continue
             await self._slots.acquire()
+            if submitter is not None:
+                self._submit(submitter, request_id, data)
+                continue
+            assert handler is not None
             task = asyncio.create_task(self._handle(handler, request_id, data))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
@@ -152,19 +172,46 @@ class Connection:
     async def _handle(self, handler: Handler, request_id: Any, data: dict[str, Any]) -> None:
         try:
             result = await handler(self, data)
-            if request_id is not None:
-                self.session.push_event(_frame("ack", request_id, "data", result if result is not None else {}))
-        except AgentHubError as exc:
-            self.send_error(request_id, exc)
-        except ValidationError as exc:
-            self.send_error(request_id, invalid(list(exc.errors())))
-        except OverflowError:
-            self.send_error(request_id, out_of_range())
-        except Exception:  # a bug in one request must not take the connection down
-            log.exception("websocket request failed")
-            self.send_error(request_id, AgentHubError())
+        except Exception as exc:
+            self._fail(request_id, exc)
+        else:
+            self._ack(request_id, result)
         finally:
             self._slots.release()
+
+    def _submit(self, submitter: Submitter, request_id: Any, data: dict[str, Any]) -> None:
+        try:
+            answer = submitter(self, data)
+        except Exception as exc:
+            self._slots.release()
+            self._fail(request_id, exc)
+            return
+        answer.add_done_callback(partial(self._answered, request_id))
+
+    def _answered(self, request_id: Any, answer: asyncio.Future[Any]) -> None:
+        self._slots.release()
+        if answer.cancelled():
+            return
+        error = answer.exception()
+        if error is not None:
+            self._fail(request_id, error)
+        else:
+            self._ack(request_id, answer.result())
+
+    def _ack(self, request_id: Any, result: Any) -> None:
+        if request_id is not None:
+            self.session.push_event(_frame("ack", request_id, "data", result if result is not None else {}))
+
+    def _fail(self, request_id: Any, error: BaseException) -> None:
+        if isinstance(error, AgentHubError):
+            self.send_error(request_id, error)
+        elif isinstance(error, ValidationError):
+            self.send_error(request_id, invalid(list(error.errors())))
+        elif isinstance(error, OverflowError):
+            self.send_error(request_id, out_of_range())
+        else:  # a bug in one request must not take the connection down
+            log.error("websocket request failed", exc_info=error)
+            self.send_error(request_id, AgentHubError())
 
     async def _send_loop(self) -> None:
         session = self.session

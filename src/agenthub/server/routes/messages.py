@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
@@ -10,7 +11,7 @@ from pydantic import BaseModel, Field
 from agenthub.errors import InvalidField
 from agenthub.models import Message, MessageBatch, MessageCreate
 from agenthub.server.deps import CurrentActor, HubDep, Limit
-from agenthub.server.ws import Connection, handles
+from agenthub.server.ws import Connection, handles, submits
 from agenthub.storage import MessageQuery
 
 router = APIRouter(prefix="/api", tags=["messages"])
@@ -120,17 +121,24 @@ async def search(
     return await hub.messages.search(actor, q, limit)
 
 
-@handles("message:send")
-async def ws_send(conn: Connection, data: dict[str, Any]) -> dict[str, Any]:
+@submits("message:send")
+def ws_send(conn: Connection, data: dict[str, Any]) -> asyncio.Future[dict[str, Any]]:
     """One message, or `{"messages": [...]}` committed together. Acknowledged once durable."""
     batch = "messages" in data
     items = data["messages"] if batch else [data]
     if not isinstance(items, list) or not items or len(items) > 1000:
         raise InvalidField("messages must be a list of 1 to 1,000 messages", code="invalid_batch")
     prepared = [conn.hub.messages.prepare(conn.actor, MessageCreate.model_validate(item)) for item in items]
-    stored = await conn.hub.messages.commit(prepared)
-    acks = [{"id": m.id, "seq": m.seq, "duplicate": m.duplicate} for m in stored]
-    return {"messages": acks} if batch else acks[0]
+    return conn.hub.messages.submit(prepared, _batch_ack if batch else _single_ack)
+
+
+def _single_ack(stored: list[Message]) -> dict[str, Any]:
+    [message] = stored
+    return {"id": message.id, "seq": message.seq, "duplicate": message.duplicate}
+
+
+def _batch_ack(stored: list[Message]) -> dict[str, Any]:
+    return {"messages": [{"id": m.id, "seq": m.seq, "duplicate": m.duplicate} for m in stored]}
 
 
 @handles("message:ack")
