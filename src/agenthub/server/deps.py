@@ -12,7 +12,8 @@ from agenthub.hub import Actor, Hub
 _bearer = HTTPBearer(auto_error=False, description="An agent token, or the hub (operator) token")
 
 
-def get_hub(request: Request) -> Hub:
+async def get_hub(request: Request) -> Hub:
+    """Async, so FastAPI calls it in place: a plain function would cost a thread hop per request."""
     hub: Hub = request.app.state.hub
     return hub
 
