@@ -227,13 +227,15 @@ class Router:
         if messages:
             self.last_seq = max(self.last_seq, messages[-1].seq)
         for message in messages:
-            frame = message_frame(message)
+            frame = ""  # encoded when the first live session wants it
             recipients = message.recipients
             for agent_id in self.targets(message):
                 direct = agent_id in recipients
                 for session in self._sessions.get(agent_id, ()):
+                    frame = frame or message_frame(message)
                     session.push(message.seq, frame, direct)
                 for event in self._waiters.get(agent_id, ()):
                     event.set()
             for session in self._operators:
+                frame = frame or message_frame(message)
                 session.push(message.seq, frame, False)

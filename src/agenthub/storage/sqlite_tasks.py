@@ -17,6 +17,7 @@ from agenthub._ids import new_id
 from agenthub._time import from_iso, now_iso, parse_iso
 from agenthub.errors import InvalidField
 from agenthub.models import Assignment, AssignmentStatus, Task, TaskEdge, TaskStatus
+from agenthub.models.common import trusted
 from agenthub.storage.base import Decide, NewTask, OnTask, TaskChange, TaskOutcome, TaskQuery
 from agenthub.storage.sqlite_audit import audit
 from agenthub.storage.sqlite_engine import SQLiteEngine
@@ -55,32 +56,38 @@ _FINISHED = "('completed', 'failed', 'cancelled')"
 DEPENDENCY_FAILED = "dependency_failed"
 
 
+_STATUSES = {status.value: status for status in TaskStatus}
+
+
 def task_from_row(row: Sequence[Any]) -> Task:
-    return Task.model_construct(
-        id=row[0],
-        creator_id=row[1],
-        title=row[2],
-        description=row[3],
-        status=TaskStatus(row[4]),
-        priority=row[5],
-        tags=orjson.loads(row[6]),
-        requirements=orjson.loads(row[7]),
-        assignee_id=row[8],
-        depends_on=orjson.loads(row[9]),
-        result=None if row[10] is None else orjson.loads(row[10]),
-        error=row[11],
-        attempts=row[12],
-        max_attempts=row[13],
-        lease_expires_at=from_iso(row[14]),
-        due_date=from_iso(row[15]),
-        created_at=parse_iso(row[16]),
-        completed_at=from_iso(row[17]),
-        updated_at=parse_iso(row[18]),
-        available_at=parse_iso(row[19]),
-        idempotency_key=row[20],
-        lease_seconds=row[21],
-        ready=bool(row[22]),
-        lease_token=row[23],
+    return trusted(
+        Task,
+        {
+            "id": row[0],
+            "creator_id": row[1],
+            "title": row[2],
+            "description": row[3],
+            "status": _STATUSES[row[4]],
+            "priority": row[5],
+            "tags": orjson.loads(row[6]),
+            "requirements": orjson.loads(row[7]),
+            "assignee_id": row[8],
+            "depends_on": orjson.loads(row[9]),
+            "result": None if row[10] is None else orjson.loads(row[10]),
+            "error": row[11],
+            "attempts": row[12],
+            "max_attempts": row[13],
+            "lease_expires_at": from_iso(row[14]),
+            "due_date": from_iso(row[15]),
+            "created_at": parse_iso(row[16]),
+            "completed_at": from_iso(row[17]),
+            "updated_at": parse_iso(row[18]),
+            "available_at": parse_iso(row[19]),
+            "idempotency_key": row[20],
+            "lease_seconds": row[21],
+            "ready": bool(row[22]),
+            "lease_token": row[23],
+        },
     )
 
 
@@ -196,8 +203,8 @@ def _updated(before: Task, values: dict[str, Any]) -> Task:
     """The task after `values` were written, without reading it back."""
     update: dict[str, Any] = {key: from_iso(value) if key in _TIMES else value for key, value in values.items()}
     if "status" in values:
-        update["status"] = TaskStatus(values["status"])
-    return before.model_copy(update=update)
+        update["status"] = _STATUSES[values["status"]]
+    return trusted(Task, {**before.__dict__, **update})
 
 
 def _apply(conn: sqlite3.Connection, before: Task, change: TaskChange, actor_id: str | None, out: TaskOutcome) -> Task:
