@@ -97,14 +97,14 @@ class Bench:
             entry["extra"].append(extra)
         print(f"  {name:<32} {value:>12,.1f} {unit}  {extra if extra else ''}", flush=True)
 
-    def measured(self, name: str, unit: str, pids: list[int], fn: Callable[[], float]) -> None:
+    def measured(self, name: str, unit: str, pids: list[int], fn: Callable[[], float], **extra: Any) -> None:
         """Run `fn` (which returns the figure) and note how many cores each server process used meanwhile."""
         before = [cpu_seconds(pid) for pid in pids]
         started = time.monotonic()
         value = fn()
         elapsed = time.monotonic() - started
         cores = [round((cpu_seconds(pid) - b) / elapsed, 2) for pid, b in zip(pids, before, strict=True)]
-        self.record(name, unit, value, server_cores=cores[0] if len(cores) == 1 else cores)
+        self.record(name, unit, value, server_cores=cores[0] if len(cores) == 1 else cores, **extra)
 
     # -- scenarios ---------------------------------------------------------------------------------------
 
@@ -153,7 +153,7 @@ class Bench:
         self.idle_agents(hub, pid)
 
     def tasks_hub(self, hub: HubProcess, pid: int) -> None:
-        total = 300 if self.smoke else 5_000
+        total = 300 if self.smoke else 10_000
         creator = hub.register("task-creator")
         w.in_processes(w.hub_create_tasks, [(hub.ws_url, (creator[0]["id"], creator[1]), total)])
         workers = [(a["id"], t) for a, t in (hub.register(f"worker{i}") for i in range(16))]
@@ -161,12 +161,11 @@ class Bench:
         done: list[str] = []
 
         def go() -> float:
-            started = time.monotonic()
-            for ids in w.in_processes(w.hub_task_workers, jobs):
-                done.extend(ids)
-            return len(done) / min(self.duration, time.monotonic() - started)
+            ids, rate = w.completed_rate(w.in_processes(w.hub_task_workers, jobs))
+            done.extend(ids)
+            return rate
 
-        self.measured("hub_tasks", "tasks/s", [pid], go)
+        self.measured("hub_tasks", "tasks/s", [pid], go, queued=total)
         if len(done) != len(set(done)):
             raise SystemExit(f"a task was completed twice: {len(done) - len(set(done))} duplicates")
 
@@ -263,14 +262,15 @@ class Bench:
             return
         self.fanout_redis(port, pid)
         self.latency_redis(port)
-        total = 300 if self.smoke else 5_000
+        total = 300 if self.smoke else 100_000  # enough that the queue does not run dry within the trial
         w.in_processes(w.redis_create_tasks, [(port, total)])
         jobs = [(port, 8, self.duration, n * 8) for n in range(2)]
         self.measured(
             "redis_tasks",
             "tasks/s",
             [pid],
-            lambda: sum(map(len, w.in_processes(w.redis_task_workers, jobs))) / self.duration,
+            lambda: w.completed_rate(w.in_processes(w.redis_task_workers, jobs))[1],
+            queued=total,
         )
         cas_jobs = [(port, 4, self.duration) for _ in range(2)]
         self.measured(

@@ -338,6 +338,13 @@ def redis_latency_publish(port: int, rate: int, total: int, mode: str) -> None:
     asyncio.run(run())
 
 
+def completed_rate(results: list[tuple[list[Any], float, float]]) -> tuple[list[Any], float]:
+    """Everything the worker processes completed, and the rate from the first start to the last finish."""
+    done = [item for items, _, _ in results for item in items]
+    elapsed = max(end for _, _, end in results) - min(start for _, start, _ in results)
+    return done, len(done) / elapsed
+
+
 def percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -415,9 +422,10 @@ def hub_create_tasks(ws_base: str, agent: Agent, total: int) -> None:
     asyncio.run(run())
 
 
-def hub_task_workers(ws_base: str, agents: list[Agent], duration: float) -> list[str]:
+def hub_task_workers(ws_base: str, agents: list[Agent], duration: float) -> tuple[list[str], float, float]:
     """Each agent claims and completes tasks one at a time until none is left or time is up; returns the ids
-    of the tasks it completed (so the caller can check that no task was held twice)."""
+    of the tasks completed (so the caller can check that no task was held twice) and when the work started and
+    ended (`time.monotonic`, comparable across processes), so a queue that runs dry early still gives a rate."""
 
     async def worker(agent: Agent, stop_at: float) -> list[str]:
         done: list[str] = []
@@ -440,16 +448,17 @@ def hub_task_workers(ws_base: str, agents: list[Agent], duration: float) -> list
                 done.append(task["id"])
         return done
 
-    async def run() -> list[str]:
-        stop_at = time.monotonic() + duration
-        results = await asyncio.gather(*(worker(agent, stop_at) for agent in agents))
-        return [task_id for r in results for task_id in r]
+    async def run() -> tuple[list[str], float, float]:
+        started = time.monotonic()
+        results = await asyncio.gather(*(worker(agent, started + duration) for agent in agents))
+        return [task_id for r in results for task_id in r], started, time.monotonic()
 
     return asyncio.run(run())
 
 
-def redis_task_workers(port: int, workers: int, duration: float, first: int) -> list[bytes]:
-    """XREADGROUP + XACK: each consumer takes one entry at a time and acknowledges it."""
+def redis_task_workers(port: int, workers: int, duration: float, first: int) -> tuple[list[bytes], float, float]:
+    """XREADGROUP + XACK: each consumer takes one entry at a time and acknowledges it; returns the entries and
+    when the work started and ended, as `hub_task_workers` does."""
 
     async def worker(n: int, stop_at: float) -> list[bytes]:
         redis = await Redis.connect(port)
@@ -466,10 +475,10 @@ def redis_task_workers(port: int, workers: int, duration: float, first: int) -> 
         await redis.close()
         return done
 
-    async def run() -> list[bytes]:
-        stop_at = time.monotonic() + duration
-        results = await asyncio.gather(*(worker(n, stop_at) for n in range(workers)))
-        return [entry for r in results for entry in r]
+    async def run() -> tuple[list[bytes], float, float]:
+        started = time.monotonic()
+        results = await asyncio.gather(*(worker(n, started + duration) for n in range(workers)))
+        return [entry for r in results for entry in r], started, time.monotonic()
 
     return asyncio.run(run())
 
