@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 from collections.abc import Sequence
 from functools import partial
@@ -128,42 +129,39 @@ def insert_messages(conn: sqlite3.Connection, new: Sequence[NewMessage], dedup_a
     recipients: list[tuple[str, int]] = []
     dedup: list[tuple[str, str, int, str]] = []
     channel_counts: dict[str, tuple[int, int, str]] = {}
-    senders: dict[str | None, list[int]] = {}
+    senders: dict[str | None, list[Message]] = {}
     stored: list[Message] = []
-    fresh_index = 0
-    for index in range(len(new)):
+    seqs = itertools.count(first_seq)
+    for index, m in enumerate(new):
         if index in originals:
             stored.append(originals[index])
             continue
-        m = fresh[fresh_index]
-        seq = first_seq + fresh_index
-        fresh_index += 1
+        seq = next(seqs)
         recipients += [(agent_id, seq) for agent_id in m.recipients]
         if m.msg_id is not None and m.dedup_key is not None:
             dedup.append((m.dedup_key, m.msg_id, seq, m.created_at))
         if m.channel is not None:
             count, _, first = channel_counts.get(m.channel, (0, 0, m.created_at))
             channel_counts[m.channel] = (count + 1, seq, first)
-        senders.setdefault(m.sender_id, []).append(seq)
-        stored.append(
-            stored_message(
-                {
-                    "seq": seq,
-                    "id": m.id,
-                    "channel": m.channel,
-                    "sender_id": m.sender_id,
-                    "recipients": m.recipients,
-                    "task_id": m.task_id,
-                    "thread_id": m.thread_id,
-                    "title": m.title,
-                    "content": m.content,
-                    "message_type": m.message_type,
-                    "metadata": m.metadata,
-                    "msg_id": m.msg_id,
-                    "created_at": m.created_at,
-                }
-            )
+        message = stored_message(
+            {
+                "seq": seq,
+                "id": m.id,
+                "channel": m.channel,
+                "sender_id": m.sender_id,
+                "recipients": m.recipients,
+                "task_id": m.task_id,
+                "thread_id": m.thread_id,
+                "title": m.title,
+                "content": m.content,
+                "message_type": m.message_type,
+                "metadata": m.metadata,
+                "msg_id": m.msg_id,
+                "created_at": m.created_at,
+            }
         )
+        senders.setdefault(m.sender_id, []).append(message)
+        stored.append(message)
     if recipients:
         conn.executemany("INSERT OR IGNORE INTO message_recipients (agent_id, seq) VALUES (?, ?)", recipients)
     if dedup:
@@ -177,10 +175,9 @@ def insert_messages(conn: sqlite3.Connection, new: Sequence[NewMessage], dedup_a
             " last_seq = excluded.last_seq",
             [(name, count, seq, first) for name, (count, seq, first) in channel_counts.items()],
         )
-    by_seq = {m.seq: m for m in stored if not m.duplicate}
-    for sender_id, seqs in senders.items():
-        details = {"count": len(seqs), "first_seq": seqs[0], "last_seq": seqs[-1]}
-        audit(conn, sender_id, "message.published", "message", by_seq[seqs[0]].id, details)
+    for sender_id, sent in senders.items():
+        details = {"count": len(sent), "first_seq": sent[0].seq, "last_seq": sent[-1].seq}
+        audit(conn, sender_id, "message.published", "message", sent[0].id, details)
     return stored
 
 

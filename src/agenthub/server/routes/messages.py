@@ -135,13 +135,17 @@ def ws_send(conn: Connection, data: dict[str, Any]) -> asyncio.Future[dict[str, 
     return conn.hub.messages.submit(prepared, _batch_ack if batch else _single_ack)
 
 
-def _single_ack(stored: list[Message]) -> dict[str, Any]:
-    [message] = stored
+def _ack_of(message: Message) -> dict[str, Any]:
     return {"id": message.id, "seq": message.seq, "duplicate": message.duplicate}
 
 
+def _single_ack(stored: list[Message]) -> dict[str, Any]:
+    [message] = stored
+    return _ack_of(message)
+
+
 def _batch_ack(stored: list[Message]) -> dict[str, Any]:
-    return {"messages": [{"id": m.id, "seq": m.seq, "duplicate": m.duplicate} for m in stored]}
+    return {"messages": [_ack_of(m) for m in stored]}
 
 
 @handles("message:ack")
