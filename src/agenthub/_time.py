@@ -5,6 +5,10 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 
+TIMER_SLACK = 0.005
+"""Seconds to add when sleeping until a stored moment: loop timers may fire early (uvloop's by up to 1 ms), and a
+wake-up before the moment would find nothing lapsed yet."""
+
 _second = -1
 _second_text = ""
 

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 import uuid
 from collections import defaultdict
 from datetime import timedelta
 
 import orjson
 
-from agenthub._time import now_iso, to_iso, utcnow
+from agenthub._time import TIMER_SLACK, now_iso, to_iso, utcnow
 from agenthub.errors import Conflict, Forbidden, InvalidField, NotFound
 from agenthub.hub.auth import Actor
 from agenthub.hub.delivery import Router, event_frame
@@ -56,24 +57,25 @@ class Approvals:
             raise _not_found(approval_id)
         if approval.status != ApprovalStatus.pending or wait <= 0:
             return approval
+        deadline = time.monotonic() + wait
         event = asyncio.Event()
         self._waiters[approval_id].add(event)
         try:
-            approval = await self._storage.get_approval(approval_id)  # decided between the two reads?
-            assert approval is not None
-            if approval.status == ApprovalStatus.pending:
-                until_lapse = (approval.expires_at - utcnow()).total_seconds()
+            while True:
+                await self.sweep()
+                approval = await self._storage.get_approval(approval_id)  # decided since the last read?
+                assert approval is not None
+                left = deadline - time.monotonic()
+                if approval.status != ApprovalStatus.pending or left <= 0:
+                    return approval
+                until_lapse = (approval.expires_at - utcnow()).total_seconds() + TIMER_SLACK
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(event.wait(), timeout=max(0.0, min(wait, until_lapse)))
+                    await asyncio.wait_for(event.wait(), timeout=max(0.0, min(left, until_lapse)))
         finally:
             waiters = self._waiters[approval_id]
             waiters.discard(event)
             if not waiters:
                 del self._waiters[approval_id]
-        await self.sweep()
-        approval = await self._storage.get_approval(approval_id)
-        assert approval is not None
-        return approval
 
     async def list_approvals(self, status: ApprovalStatus | None, limit: int) -> list[Approval]:
         return await self._storage.list_approvals(status, limit)

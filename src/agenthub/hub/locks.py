@@ -15,13 +15,11 @@ from collections.abc import Callable
 from datetime import timedelta
 from functools import lru_cache
 
-from agenthub._time import now_iso, to_iso, utcnow
+from agenthub._time import TIMER_SLACK, now_iso, to_iso, utcnow
 from agenthub.errors import Conflict, Forbidden, InvalidField, NotFound
 from agenthub.hub.auth import Actor
 from agenthub.models import Lock, LockMode, LockRenew, LockRequest
 from agenthub.storage import NewLock, Storage
-
-LAPSE_SLACK = 0.005  # seconds past a lock's expiry before retrying, so the retry sees it lapsed
 
 
 def normalize(resource: str) -> str:
@@ -137,7 +135,7 @@ class Locks:
                 if left <= 0:
                     raise
                 # Sleep until a lock goes away, the first conflicting lock lapses, or the wait is over; then retry.
-                until_lapse = (min(lock.expires_at for lock in held.held) - utcnow()).total_seconds() + LAPSE_SLACK
+                until_lapse = (min(lock.expires_at for lock in held.held) - utcnow()).total_seconds() + TIMER_SLACK
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(freed.wait(), timeout=max(0.0, min(left, until_lapse)))
 
