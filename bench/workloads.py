@@ -12,8 +12,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
-from websockets.asyncio.client import ClientConnection, connect
 
+from bench.rawws import Connecting, RawWebSocket, connect
 from bench.resp import Redis
 
 Agent = tuple[str, str]  # (agent id, token)
@@ -26,20 +26,14 @@ def in_processes(target: Callable[..., Any], jobs: list[tuple[Any, ...]]) -> lis
         return pool.starmap(target, jobs)
 
 
-def _open(ws_base: str, agent: Agent, **options: Any) -> Any:
-    return connect(
-        f"{ws_base}/ws/{agent[0]}",
-        additional_headers={"Authorization": f"Bearer {agent[1]}"},
-        max_size=None,
-        compression=None,
-        **options,
-    )
+def _open(ws_base: str, agent: Agent) -> Connecting:
+    return connect(f"{ws_base}/ws/{agent[0]}", {"Authorization": f"Bearer {agent[1]}"})
 
 
 # -- publishing over the WebSocket -------------------------------------------------------------------------
 
 
-async def _publish_conn(ws: ClientConnection, window: int, batch: int, channel: str, stop_at: float) -> int:
+async def _publish_conn(ws: RawWebSocket, window: int, batch: int, channel: str, stop_at: float) -> int:
     slots = asyncio.Semaphore(window)
     acked = 0
     counter = itertools.count()
@@ -280,7 +274,7 @@ def hub_latency_publish(ws_base: str, agent: Agent, rate: int, total: int) -> No
     asyncio.run(run())
 
 
-async def _discard(ws: ClientConnection) -> None:
+async def _discard(ws: RawWebSocket) -> None:
     async for _ in ws:
         pass
 
@@ -365,7 +359,7 @@ def hold_idle(ws_base: str, agents: list[Agent], ready: Any, release: Any) -> in
     async def run() -> int:
         conns = []
         for agent in agents:
-            ws = await _open(ws_base, agent, ping_interval=None)
+            ws = await _open(ws_base, agent)
             await ws.send(orjson.dumps({"type": "agent:register", "id": "r", "data": {}}).decode())
             await ws.recv()
             conns.append(ws)
@@ -382,7 +376,7 @@ def hold_idle(ws_base: str, agents: list[Agent], ready: Any, release: Any) -> in
     return asyncio.run(run())
 
 
-def _requester(ws: ClientConnection) -> Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]:
+def _requester(ws: RawWebSocket) -> Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]:
     """One request at a time on a connection: send a frame, return its ack or error frame (events are skipped)."""
     ids = itertools.count()
 
