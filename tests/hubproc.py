@@ -27,6 +27,8 @@ class HubProcess:
     port: int = field(default_factory=free_port)
     args: list[str] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
+    command: list[str] | None = None
+    """Run this instead of `agenthub serve` (it must serve on `port` with `data_dir`)."""
     proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -49,9 +51,11 @@ class HubProcess:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         env = {k: v for k, v in os.environ.items() if not k.startswith("AGENTHUB_")}
         env.update(self.env)
-        cmd = [sys.executable, "-m", "agenthub", "serve", "--port", str(self.port), "--data-dir", str(self.data_dir)]
+        cmd = self.command or [
+            *(sys.executable, "-m", "agenthub", "serve", "--port", str(self.port), "--data-dir", str(self.data_dir)),
+            *("--log-level", "warning", *self.args),
+        ]
         log = self.log_path.open("ab")
-        cmd += ["--log-level", "warning", *self.args]
         self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
         log.close()
         deadline = time.monotonic() + timeout

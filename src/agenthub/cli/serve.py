@@ -72,6 +72,7 @@ def serve(
     from pydantic import ValidationError
 
     from agenthub.server import create_app
+    from agenthub.server.ws_protocol import BatchingWebSocketProtocol
     from agenthub.settings import HubSettings, is_loopback
 
     given: dict[str, Any] = {
@@ -107,6 +108,7 @@ def serve(
         log_level=settings.log_level,
         ws_max_size=settings.max_frame_bytes * 4,
         ws_per_message_deflate=False,  # JSON frames are small; compressing them cost ~6% of the hub's CPU
+        ws=BatchingWebSocketProtocol,
         lifespan="on",
         server_header=False,
     )

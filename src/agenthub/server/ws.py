@@ -33,6 +33,8 @@ SLOW_CONSUMER_CLOSE = 1013  # "try again later"
 # Frames written before the close may be lost with it, so only the client knows where to resume.
 SLOW_CONSUMER_REASON = "slow consumer: reconnect with since=<the last seq you received>"
 POLICY_CLOSE = 1008
+SEND_MANY = "agenthub.send_many"
+"""The ASGI extension `agenthub serve` adds (`server/ws_protocol.py`): several frames in one `websocket.send`."""
 
 Handler = Callable[["Connection", dict[str, Any]], Awaitable[Any]]
 """A request handler: gets the connection and the frame's `data`, returns the ack's `data` or raises."""
@@ -216,16 +218,19 @@ class Connection:
     async def _send_loop(self) -> None:
         session = self.session
         websocket = self.websocket
+        send_many = SEND_MANY in websocket.scope.get("extensions", {})
         while True:
             await session.ready.wait()
             if session.overflowed:
                 await websocket.close(code=SLOW_CONSUMER_CLOSE, reason=SLOW_CONSUMER_REASON)
                 return
-            direct: list[int] = []
-            for frame, seq, is_direct in session.take():
-                await websocket.send_text(frame)
-                if is_direct:
-                    direct.append(seq)
+            items = session.take()
+            if send_many:
+                await websocket.send({"type": "websocket.send", "texts": [frame for frame, _, _ in items]})
+            else:
+                for frame, _, _ in items:
+                    await websocket.send_text(frame)
+            direct = [seq for _, seq, is_direct in items if is_direct]
             if direct and self.actor.agent_id is not None:
                 self.hub.messages.delivered(self.actor.agent_id, direct)
 
