@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
@@ -68,3 +69,15 @@ class RawSocket:
     async def close(self) -> None:
         await self.ws.close()
         self._reader.cancel()
+
+
+async def collect(frames: AsyncIterator[str], kind: str, count: int) -> list[dict[str, Any]]:
+    """The next `count` frames of type `kind` from a stream of text frames (others are skipped)."""
+    found: list[dict[str, Any]] = []
+    async for raw in frames:
+        frame = orjson.loads(raw)
+        if frame["type"] == kind:
+            found.append(frame)
+            if len(found) == count:
+                break
+    return found

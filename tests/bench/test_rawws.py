@@ -7,6 +7,7 @@ import pytest
 from bench.rawws import ConnectionClosed, connect
 
 from tests.hubproc import HubProcess
+from tests.wsclient import collect
 
 
 def _request(kind: str, request_id: str, data: dict[str, object]) -> str:
@@ -28,21 +29,9 @@ async def test_messages_of_every_frame_length_go_out_and_come_back_whole(shared_
         assert orjson.loads(await pub.recv())["type"] == "ack"
         for n, content in enumerate(contents):
             await pub.send(_request("message:send", str(n), {"channel": channel, "content": content}))
-        acks = []
-        async for raw in pub:
-            frame = orjson.loads(raw)
-            if frame["type"] == "ack":
-                acks.append(frame["id"])
-                if len(acks) == len(contents):
-                    break
-        assert acks == ["0", "1", "2"]
-        received = []
-        async for raw in sub:
-            frame = orjson.loads(raw)
-            if frame["type"] == "message:received":
-                received.append(frame["data"]["content"])
-                if len(received) == len(contents):
-                    break
+        acks = await collect(pub, "ack", len(contents))
+        assert [ack["id"] for ack in acks] == ["0", "1", "2"]
+        received = [frame["data"]["content"] for frame in await collect(sub, "message:received", len(contents))]
         assert received == contents
 
 

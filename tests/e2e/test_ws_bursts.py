@@ -13,6 +13,7 @@ import pytest
 from bench.rawws import connect
 
 from tests.hubproc import HubProcess, free_port
+from tests.wsclient import collect
 
 PLAIN_UVICORN = """
 import sys, uvicorn
@@ -52,13 +53,7 @@ async def test_a_burst_arrives_as_separate_frames_in_seq_order(hub: HubProcess) 
         while answer.get("id") != "message:send":  # skip presence events
             answer = orjson.loads(await pub.recv())
         assert answer["type"] == "ack"
-        received: list[dict[str, object]] = []
-        async for raw in sub:
-            frame = orjson.loads(raw)
-            if frame["type"] == "message:received":
-                received.append(frame["data"])
-                if len(received) == len(contents):
-                    break
+        received = [frame["data"] for frame in await collect(sub, "message:received", len(contents))]
     assert [m["content"] for m in received] == contents
     seqs = [m["seq"] for m in received]
     assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
