@@ -8,7 +8,7 @@ subscribers that was most of the hub's cost per delivery. With this protocol, th
 requires, and they leave in one write. Any other server does not advertise it, and the app sends frame by
 frame (`server/ws.py`).
 
-Only `agenthub serve` uses this class (uvicorn takes it as `ws=`); elsewhere the app sends frame by frame.
+Only `agenthub serve` uses this class: uvicorn takes it as `ws=`.
 """
 
 from __future__ import annotations
