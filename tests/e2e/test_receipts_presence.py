@@ -249,6 +249,9 @@ def test_inbox_long_poll_returns_when_a_message_arrives(shared_hub: HubProcess, 
 
 
 def test_health_metrics_and_openapi(shared_hub: HubProcess, unique: str) -> None:
+    _, token = shared_hub.register(f"metrics-{unique}")
+    with shared_hub.client(token) as http:  # at least one message stored, however the tests are ordered
+        assert http.post("/api/messages", json={"channel": f"metrics-{unique}", "content": "hi"}).status_code == 201
     with httpx.Client(base_url=shared_hub.url, verify=False) as http:
         health = http.get("/health")
         assert health.status_code == 200 and health.json()["status"] == "ok"
@@ -259,12 +262,16 @@ def test_health_metrics_and_openapi(shared_hub: HubProcess, unique: str) -> None
     samples: dict[str, float] = {}
     for line in metrics.text.splitlines():
         if line.startswith("#"):
-            assert line.startswith(("# HELP agenthub_", "# TYPE agenthub_")), line
+            assert line.startswith(("# HELP agenthub_", "# TYPE agenthub_", "# HELP python_", "# TYPE python_")), line
             continue
         name, value = line.split(" ")
         samples[name] = float(value)
     assert {"agenthub_messages_published_total", "agenthub_messages_stored", "agenthub_last_seq"} <= set(samples)
     assert "# TYPE agenthub_messages_published_total counter" in metrics.text
+    assert "# TYPE python_gc_collections_total counter" in metrics.text
+    assert {f'python_gc_collections_total{{generation="{g}"}}' for g in range(3)} <= set(samples)
+    # `agenthub serve` froze what startup built, so the collector never walks it again (cli/serve.py)
+    assert samples["agenthub_gc_frozen_objects"] > 50_000
     for path in ("/api/agents/register", "/api/messages", "/api/messages/batch", "/api/inbox", "/api/search"):
         assert path in openapi["paths"], path
     assert "/api/channels/{channel}/subscribe" in openapi["paths"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 from collections.abc import Generator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -25,6 +26,23 @@ def dashboard_url(host: str, port: int, token: str) -> str:
     return f"http://{host}:{port}/?token={quote(token, safe='')}"
 
 
+GC_THRESHOLDS = (50_000, 20, 10)
+"""The collector's thresholds while serving, instead of Python's (700, 10, 10): see `_settle_heap`."""
+
+
+def _settle_heap() -> None:
+    """Tune the cyclic garbage collector for a long-running hub, once startup has built what it keeps.
+
+    What startup built (modules, models, validators: about 130,000 objects) is frozen, so full collections
+    never walk it again. The youngest generation is collected after 50,000 new objects instead of 700, so the
+    objects of requests in flight are freed by reference count before a collection has to walk them. Measured
+    under batched publish: the collector took 1.9 s of every 10 s of the event loop's thread before, 0.2 s
+    after, and its full collections, pauses of 50 to 110 ms, became rare (docs/benchmarks.md)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
 def _run(config: uvicorn.Config) -> None:
     """Run uvicorn's server, except that a graceful stop on SIGTERM or SIGINT exits 0 instead of re-raising the
     signal. (uvicorn is imported here, so that every other command starts fast.)"""
@@ -39,6 +57,7 @@ def _run(config: uvicorn.Config) -> None:
                 finally:
                     self._captured_signals.clear()
 
+    _settle_heap()
     HubServer(config).run()
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 from fastapi import APIRouter
 from fastapi.responses import PlainTextResponse
 
@@ -42,5 +44,16 @@ async def metrics(hub: HubDep) -> str:
         ("agenthub_channels", "gauge", "channels", current.channels),
         ("agenthub_websocket_sessions", "gauge", "open WebSocket connections", sessions),
         ("agenthub_uptime_seconds", "gauge", "seconds since the hub started", current.uptime_seconds),
+        ("agenthub_gc_frozen_objects", "gauge", "objects kept out of garbage collection", gc.get_freeze_count()),
     ]
-    return "".join(f"# HELP {name} {text}\n# TYPE {name} {kind}\n{name} {value}\n" for name, kind, text, value in lines)
+    text = "".join(f"# HELP {name} {text}\n# TYPE {name} {kind}\n{name} {value}\n" for name, kind, text, value in lines)
+    return text + "".join(
+        [
+            "# HELP python_gc_collections_total collections of each generation since the process started\n",
+            "# TYPE python_gc_collections_total counter\n",
+            *(
+                f'python_gc_collections_total{{generation="{generation}"}} {stats["collections"]}\n'
+                for generation, stats in enumerate(gc.get_stats())
+            ),
+        ]
+    )
