@@ -14,7 +14,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import orjson
 from pydantic import BaseModel, TypeAdapter
 
-from agenthub._ids import new_id
+from agenthub._ids import new_ordered_id
 from agenthub.errors import AgentHubError, error_from_body
 from agenthub.models import Agent, AgentStatus, Channel, HubStatus, Message, MessageCreate, Subscription
 
@@ -93,7 +93,7 @@ def message_body(
         content=content,
         channel=channel,
         recipients=recipients or [],
-        msg_id=msg_id or new_id(),
+        msg_id=msg_id or new_ordered_id(),
         **fields,
     )
     return create.model_dump(mode="json", exclude_defaults=True) | {"msg_id": create.msg_id}

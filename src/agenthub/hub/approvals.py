@@ -8,12 +8,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-import uuid
 from collections import defaultdict
 from datetime import timedelta
 
 import orjson
 
+from agenthub._ids import new_id
 from agenthub._time import TIMER_SLACK, now_iso, to_iso, utcnow
 from agenthub.errors import Conflict, Forbidden, InvalidField, NotFound
 from agenthub.hub.auth import Actor
@@ -39,7 +39,7 @@ class Approvals:
             raise InvalidField(f"details cannot be stored as JSON: {exc}", code="invalid_details") from None
         now = utcnow()
         new = NewApproval(
-            id=str(uuid.uuid4()),
+            id=new_id(),
             action=body.action,
             details=body.details,
             requester_id=actor.agent_id,

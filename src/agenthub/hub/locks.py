@@ -10,11 +10,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-import uuid
 from collections.abc import Callable
 from datetime import timedelta
 from functools import lru_cache
 
+from agenthub._ids import new_id
 from agenthub._time import TIMER_SLACK, now_iso, to_iso, utcnow
 from agenthub.errors import Conflict, Forbidden, InvalidField, NotFound
 from agenthub.hub.auth import Actor
@@ -119,7 +119,7 @@ class Locks:
         while True:
             freed = self._freed
             new = NewLock(
-                id=str(uuid.uuid4()),
+                id=new_id(),
                 resource=resource,
                 mode=request.mode,
                 holder_id=actor.agent_id,

@@ -7,11 +7,11 @@ callback, which runs in commit order: a watcher sees a key's versions in increas
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 
 import orjson
 
+from agenthub._ids import new_id
 from agenthub._time import now_iso, to_iso, utcnow
 from agenthub.errors import Conflict, Forbidden, InvalidField, NotFound, TooLarge
 from agenthub.hub.auth import Actor
@@ -113,7 +113,7 @@ class SharedMemory:
             at=to_iso(now),
             expires_at=expires,
             access_control=update.access_control,
-            new_id=str(uuid.uuid4()),
+            new_id=new_id(),
         )
         return await self._storage.put_memory(write, guard, self._publish)
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Generic, TypeVar
 
-from agenthub._ids import new_id
+from agenthub._ids import new_ordered_id
 from agenthub._time import now_iso, to_iso, utcnow
 from agenthub.errors import BadRequest, Forbidden, InvalidField, NotFound, TooLarge
 from agenthub.hub.agents import Agents
@@ -59,7 +59,7 @@ class Messages:
             raise InvalidField("a message needs a channel, recipients, or both", code="missing_target")
         recipients = list(dict.fromkeys(self._agents.resolve(r).id for r in item.recipients))
         return NewMessage(
-            id=new_id(),
+            id=new_ordered_id(),
             sender_id=actor.agent_id,
             content=item.content,
             created_at=now_iso(),

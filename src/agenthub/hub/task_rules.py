@@ -11,7 +11,7 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
-from agenthub._ids import new_id
+from agenthub._ids import new_ordered_id
 from agenthub._time import now_iso, to_iso, utcnow
 from agenthub.errors import Conflict, Forbidden, NotFound
 from agenthub.hub.auth import Actor, same_token
@@ -90,7 +90,7 @@ def announce(task: Task) -> NewMessage:
     """The durable `task:assigned` stream entry for the task's new assignee."""
     assert task.assignee_id is not None
     return NewMessage(
-        id=new_id(),
+        id=new_ordered_id(),
         sender_id=None,
         content=f"Task assigned: {task.title}",
         created_at=now_iso(),

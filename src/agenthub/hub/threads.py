@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
-
+from agenthub._ids import new_id
 from agenthub._time import now_iso
 from agenthub.errors import NotFound
 from agenthub.hub.auth import Actor
@@ -21,7 +20,7 @@ class Threads:
 
     async def post(self, actor: Actor, body: ThreadCreate) -> Thread:
         new = NewThread(
-            id=str(uuid.uuid4()),
+            id=new_id(),
             title=body.title,
             content=body.content,
             priority=body.priority,
@@ -33,7 +32,7 @@ class Threads:
 
     async def reply(self, actor: Actor, thread_id: str, body: ReplyCreate) -> Reply:
         new = NewReply(
-            id=str(uuid.uuid4()),
+            id=new_id(),
             thread_id=thread_id,
             author_id=actor.agent_id,
             content=body.content,

@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from agenthub._ids import new_id
+from agenthub._ids import new_ordered_id
 from agenthub._time import from_iso, now_iso, parse_iso
 from agenthub.errors import InvalidField
 from agenthub.models import Assignment, AssignmentStatus, Task, TaskEdge, TaskStatus
@@ -238,7 +238,7 @@ def _apply(conn: sqlite3.Connection, before: Task, change: TaskChange, actor_id:
     if open_assignment is not None and assignee is not None:
         conn.execute(
             "INSERT INTO task_assignments (id, task_id, agent_id, status, assigned_at) VALUES (?, ?, ?, ?, ?)",
-            (new_id(), before.id, assignee, open_assignment.value, now),
+            (new_ordered_id(), before.id, assignee, open_assignment.value, now),
         )
     dependency_failed = "depends_on" in change.set and _set_deps(conn, before.id, change.set["depends_on"])
     audit(conn, actor_id, change.action, "task", before.id, details)
