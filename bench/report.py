@@ -8,6 +8,7 @@ from typing import Any
 # (label, hub key, redis key with fsync always, redis key without persistence, target text, check)
 ROWS: list[tuple[str, str, str | None, str | None, str, Any]] = [
     ("do-nothing WebSocket ceiling, 1 msg/frame", "ceiling_ws_single", None, None, "", None),
+    ("storage ceiling: message rows into SQLite, 100 per commit", "storage_ceiling_rows", None, None, "", None),
     (
         "durable publish, WS, 1 msg/frame",
         "hub_ws_single",

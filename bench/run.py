@@ -3,8 +3,9 @@
     python -m bench.run [--trials 3] [--duration 5] [--smoke] [--out bench/results]
 
 Starts a hub (SQLite, default durability), a redis-server (loopback; once with `appendfsync always`, once
-without persistence) and a do-nothing WebSocket server on the hub's stack (the ceiling), runs every
-workload against each, and writes `<out>/<timestamp>.json` and `<out>/<timestamp>.md`.
+without persistence), a do-nothing WebSocket server on the hub's stack (the ceiling) and SQLite alone taking
+message rows into the hub's schema (the storage ceiling, `bench/storage_ceiling.py`), runs every workload
+against each, and writes `<out>/<timestamp>.json` and `<out>/<timestamp>.md`.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from tests.hubproc import HubProcess, free_port
 
 from bench import workloads as w
 from bench.report import write_reports
+from bench.storage_ceiling import message_rows_per_second
 
 ROOT = Path(__file__).resolve().parents[1]
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -117,6 +119,8 @@ class Bench:
             with ceiling_server() as (port, pid):
                 agents = [(f"c{i}", "none") for i in range(conns)]
                 self.publish("ceiling_ws_single", f"ws://127.0.0.1:{port}", agents, window, 1, procs, pid)
+            rows = w.in_processes(message_rows_per_second, [(100, self.duration)])[0]
+            self.record("storage_ceiling_rows", "rows/s", rows)
             with tempfile.TemporaryDirectory() as data:
                 hub = HubProcess(Path(data) / "hub").start()
                 try:

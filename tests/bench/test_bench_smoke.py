@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 EXPECTED = {
     "ceiling_ws_single",
+    "storage_ceiling_rows",
     "hub_ws_single",
     "hub_ws_batched",
     "hub_http_single",

@@ -21,9 +21,12 @@ MESSAGE_COLUMNS = (
     "m.seq, m.id, m.channel, m.sender_id, m.recipients, m.task_id, m.thread_id, m.title, m.content,"
     " m.message_type, m.metadata, m.msg_id, m.created_at"
 )
-_INSERT = (
+INSERT_MESSAGE = (
     "INSERT INTO messages (id, channel, sender_id, recipients, task_id, thread_id, title, content, message_type,"
     " metadata, msg_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+INDEX_FOR_SEARCH = (
+    "INSERT INTO messages_fts (rowid, title, content) SELECT seq, title, content FROM messages WHERE seq >= ?"
 )
 _VISIBLE = (
     "(m.channel IS NOT NULL OR m.sender_id = :viewer"
@@ -106,7 +109,7 @@ def insert_messages(conn: sqlite3.Connection, new: Sequence[NewMessage], dedup_a
     row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'messages'").fetchone()
     first_seq = (row[0] if row else 0) + 1
     conn.executemany(
-        _INSERT,
+        INSERT_MESSAGE,
         [
             (
                 m.id,
@@ -183,10 +186,7 @@ def insert_messages(conn: sqlite3.Connection, new: Sequence[NewMessage], dedup_a
 
 def _index_for_search(conn: sqlite3.Connection, first_seq: int) -> None:
     """Add this transaction's new messages to the full-text index, in one statement."""
-    conn.execute(
-        "INSERT INTO messages_fts (rowid, title, content) SELECT seq, title, content FROM messages WHERE seq >= ?",
-        (first_seq,),
-    )
+    conn.execute(INDEX_FOR_SEARCH, (first_seq,))
 
 
 def _fts_query(text: str) -> str:
