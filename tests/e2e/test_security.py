@@ -64,7 +64,11 @@ def test_no_route_or_event_shows_an_agent_another_agents_direct_messages(shared_
         await sock.close()
         return frame
 
-    frame = asyncio.run(replay())
+    try:
+        frame = asyncio.run(replay())
+    finally:  # every channel's subscriber count on the shared hub would include eve
+        with shared_hub.client(eve_token) as http:
+            assert http.post("/api/channels/*/unsubscribe").json()["removed"] is True
     assert (frame["type"], frame["data"]["content"]) == ("message:received", "after")
 
 
@@ -141,6 +145,15 @@ def test_rate_limit_answers_429_with_retry_after_per_agent_on_http_and_websocket
             assert refused.headers["Retry-After"] == "1"
         with hub.client(calm_token) as http:
             assert http.get("/api/me").status_code == 200  # another agent is not slowed down
+        _, poster_token = hub.register("poster")
+        with hub.client(poster_token) as http:  # publishing takes a path of its own (server/fast_publish.py)
+            bad = http.post("/api/messages", json={"channel": "general"})  # counted once, though answered late
+            assert (bad.status_code, bad.json()["error"]["code"]) == (422, "invalid_field")
+            published = [http.post("/api/messages", json={"channel": "general", "content": str(n)}) for n in range(3)]
+            assert [answer.status_code for answer in published] == [201] * 3
+            refused = http.post("/api/messages", json={"channel": "general", "content": "one too many"})
+            assert (refused.status_code, refused.json()["error"]["code"]) == (429, "rate_limited")
+            assert refused.headers["Retry-After"] == "1"
 
         async def websocket() -> None:
             sock = await RawSocket.open(hub.ws_url, busy["id"], busy_token)

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from agenthub.hub import VERSION, Hub
 from agenthub.server import ws
 from agenthub.server.errors import ERROR_RESPONSES, install_error_handlers
+from agenthub.server.fast_publish import FastPublish
 from agenthub.server.limits import BodyLimit, JsonBodies
 from agenthub.server.routes import (
     agents,
@@ -60,6 +61,7 @@ def create_app(settings: HubSettings, storage: Storage | None = None) -> FastAPI
     app.include_router(ws.router)
     app.include_router(dashboard.router)
     mcp_sessions = mount_mcp(app, hub, settings)
+    app.add_middleware(FastPublish)  # innermost: behind the body guards below
     app.add_middleware(JsonBodies)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app
