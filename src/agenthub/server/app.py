@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from agenthub.hub import VERSION, Hub
 from agenthub.server import ws
 from agenthub.server.errors import ERROR_RESPONSES, install_error_handlers
-from agenthub.server.fast_publish import FastPublish
+from agenthub.server.fast_publish import HubApp
 from agenthub.server.limits import BodyLimit, JsonBodies
 from agenthub.server.routes import (
     agents,
@@ -46,7 +46,7 @@ def create_app(settings: HubSettings, storage: Storage | None = None) -> FastAPI
         finally:
             await hub.stop()
 
-    app = FastAPI(
+    app = HubApp(
         title="agenthub",
         version=VERSION,
         description="A local-first hub through which AI agents and their people talk, split work and share state.",
@@ -61,7 +61,6 @@ def create_app(settings: HubSettings, storage: Storage | None = None) -> FastAPI
     app.include_router(ws.router)
     app.include_router(dashboard.router)
     mcp_sessions = mount_mcp(app, hub, settings)
-    app.add_middleware(FastPublish)  # innermost: behind the body guards below
     app.add_middleware(JsonBodies)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app
