@@ -21,6 +21,12 @@ async def get_hub(request: Request) -> Hub:
 HubDep = Annotated[Hub, Depends(get_hub)]
 
 
+def bearer_token(authorization: str) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header (perhaps empty); None for any other scheme. For
+    the paths that read headers themselves (the WebSocket, the publish fast path); routes use `CurrentActor`."""
+    return authorization[7:].strip() if authorization[:7].lower() == "bearer " else None
+
+
 async def current_actor(
     hub: HubDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Actor:

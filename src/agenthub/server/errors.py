@@ -82,6 +82,19 @@ def out_of_range() -> AgentHubError:
     return InvalidField("a number in the request is out of range", code="number_out_of_range")
 
 
+def as_hub_error(error: BaseException, what: str) -> AgentHubError:
+    """The error to answer for an exception outside FastAPI's handlers (a WebSocket request, the publish fast
+    path): as the handlers below answer it; anything unexpected is logged under `what` and answered 500."""
+    if isinstance(error, AgentHubError):
+        return error
+    if isinstance(error, ValidationError):
+        return invalid(list(error.errors()))
+    if isinstance(error, OverflowError):
+        return out_of_range()
+    log.error(what, exc_info=error)
+    return AgentHubError()
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AgentHubError)
     async def hub_error(_: Request, exc: AgentHubError) -> Response:

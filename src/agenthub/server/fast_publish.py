@@ -12,18 +12,15 @@ FastAPI OpenTelemetry span.
 
 from __future__ import annotations
 
-import logging
-
 from fastapi import FastAPI
 from pydantic import ValidationError
 from starlette.types import Message, Receive, Scope, Send
 
-from agenthub.errors import AgentHubError
 from agenthub.hub import Hub
 from agenthub.models import MessageCreate
-from agenthub.server.errors import error_response, out_of_range
+from agenthub.server.deps import bearer_token
+from agenthub.server.errors import as_hub_error, error_response
 
-log = logging.getLogger(__name__)
 PATH = "/api/messages"
 _JSON = (b"application/json", b"")
 
@@ -43,14 +40,12 @@ class HubApp(FastAPI):
         declared = 0
         for name, value in scope["headers"]:
             if name == b"authorization":
-                scheme, _, credentials = value.decode("latin-1").partition(" ")
-                if scheme.lower() == "bearer" and credentials.strip():
-                    token = credentials.strip()
+                token = bearer_token(value.decode("latin-1"))
             elif name == b"content-type":
                 content_type = value.split(b";", 1)[0].strip().lower()
             elif name == b"content-length":
                 declared = int(value) if value.isdigit() else limit + 1
-        if token is None or content_type not in _JSON or declared > limit:  # the route answers these
+        if not token or content_type not in _JSON or declared > limit:  # the route answers these
             await super().__call__(scope, receive, send)
             return
         body, complete, last = await _read_body(receive, limit)
@@ -60,19 +55,14 @@ class HubApp(FastAPI):
         try:
             item = MessageCreate.model_validate_json(body)
         except ValidationError:  # the route answers it, with the details FastAPI gives
-            await super().__call__(scope, _replay(body, complete, None, receive), send)
+            await super().__call__(scope, _replay(body, True, None, receive), send)
             return
         try:
             actor = await hub.agents.authenticate(token)
             hub.limiter.check(actor)
             [message] = await hub.messages.publish(actor, [item])
-        except AgentHubError as exc:
-            response = error_response(exc)
-        except OverflowError:
-            response = error_response(out_of_range())
-        except Exception:  # what the app's catch-all handler does
-            log.exception("unexpected error")
-            response = error_response(AgentHubError())
+        except Exception as exc:  # answered as the route's error handlers answer it
+            await error_response(as_hub_error(exc, "unexpected error"))(scope, receive, send)
         else:
             content = message.model_dump_json().encode()
             await send(
@@ -83,8 +73,6 @@ class HubApp(FastAPI):
                 }
             )
             await send({"type": "http.response.body", "body": content})
-            return
-        await response(scope, receive, send)
 
 
 async def _read_body(receive: Receive, limit: int) -> tuple[bytes, bool, Message | None]:

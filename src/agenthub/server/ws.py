@@ -11,21 +11,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any
 
 import orjson
 from fastapi import APIRouter, WebSocket
-from pydantic import ValidationError
 from starlette.websockets import WebSocketDisconnect
 
 from agenthub.errors import AgentHubError, BadRequest, Forbidden, RateLimited, TooLarge
 from agenthub.hub import Actor, Hub, Session
-from agenthub.server.errors import invalid, out_of_range
+from agenthub.server.deps import bearer_token
+from agenthub.server.errors import as_hub_error
 
-log = logging.getLogger(__name__)
 router = APIRouter()
 
 MAX_IN_FLIGHT = 512
@@ -205,15 +203,8 @@ class Connection:
             self.session.push_event(_frame("ack", request_id, "data", result if result is not None else {}))
 
     def _fail(self, request_id: Any, error: BaseException) -> None:
-        if isinstance(error, AgentHubError):
-            self.send_error(request_id, error)
-        elif isinstance(error, ValidationError):
-            self.send_error(request_id, invalid(list(error.errors())))
-        elif isinstance(error, OverflowError):
-            self.send_error(request_id, out_of_range())
-        else:  # a bug in one request must not take the connection down
-            log.error("websocket request failed", exc_info=error)
-            self.send_error(request_id, AgentHubError())
+        # a bug in one request must not take the connection down: it is answered 500 like the rest
+        self.send_error(request_id, as_hub_error(error, "websocket request failed"))
 
     async def _send_loop(self) -> None:
         session = self.session
@@ -238,8 +229,9 @@ class Connection:
 @router.websocket("/ws/{agent_id}")
 async def agent_socket(websocket: WebSocket, agent_id: str) -> None:
     hub: Hub = websocket.app.state.hub
-    header = websocket.headers.get("authorization", "")
-    token = header[7:].strip() if header.lower().startswith("bearer ") else websocket.query_params.get("token")
+    token = bearer_token(websocket.headers.get("authorization", ""))
+    if token is None:
+        token = websocket.query_params.get("token")
     await websocket.accept()
     try:
         actor = await hub.agents.authenticate(token)

@@ -46,8 +46,8 @@ async def metrics(hub: HubDep) -> str:
         ("agenthub_uptime_seconds", "gauge", "seconds since the hub started", current.uptime_seconds),
         ("agenthub_gc_frozen_objects", "gauge", "objects kept out of garbage collection", gc.get_freeze_count()),
     ]
-    text = "".join(f"# HELP {name} {text}\n# TYPE {name} {kind}\n{name} {value}\n" for name, kind, text, value in lines)
-    return text + "".join(
+    body = "".join(f"# HELP {name} {text}\n# TYPE {name} {kind}\n{name} {value}\n" for name, kind, text, value in lines)
+    return body + "".join(
         [
             "# HELP python_gc_collections_total collections of each generation since the process started\n",
             "# TYPE python_gc_collections_total counter\n",
