@@ -242,6 +242,38 @@ async def test_dedup_window_and_pruning(storage: Storage) -> None:
     assert fresh.duplicate is False
 
 
+async def test_a_resent_batch_is_answered_original_by_original_in_place(storage: Storage) -> None:
+    alice = await register(storage, "alice")
+
+    def keyed(key: str) -> NewMessage:
+        return new_message(alice, key, channel="general", msg_id=key, dedup_key=alice)
+
+    first = await append(storage, keyed("a"), keyed("b"), keyed("c"))
+    again = await append(storage, keyed("c"), keyed("a"), keyed("b"))
+    assert [(m.seq, m.duplicate) for m in again] == [(first[2].seq, True), (first[0].seq, True), (first[1].seq, True)]
+    mixed = await append(storage, keyed("b"), keyed("d"), keyed("a"), keyed("e"))
+    assert [(m.content, m.duplicate) for m in mixed] == [("b", True), ("d", False), ("a", True), ("e", False)]
+    assert [mixed[1].seq, mixed[3].seq] == [first[2].seq + 1, first[2].seq + 2]
+
+
+async def test_text_with_nul_characters_is_stored_whole(storage: Storage) -> None:
+    alice = await register(storage, "alice")
+    bob = await register(storage, "bob")
+    odd = "a\x00b \\u0000 \u00e9\U0001f600"
+    new = new_message(
+        alice, odd, channel="general", recipients=[bob], title=odd, metadata={odd: odd}, msg_id=odd, dedup_key=alice
+    )
+    stored, plain = await append(storage, new, new_message(alice, "plain", channel="general"))
+    assert (plain.seq, plain.content) == (stored.seq + 1, "plain")
+    fetched = await storage.get_message(stored.id)
+    assert fetched is not None
+    assert (fetched.content, fetched.title, fetched.metadata, fetched.msg_id) == (odd, odd, {odd: odd}, odd)
+    [again] = await append(storage, new_message(alice, "resent", channel="general", msg_id=odd, dedup_key=alice))
+    assert (again.id, again.duplicate) == (stored.id, True)
+    [cut] = await append(storage, new_message(alice, "cut short", channel="general", msg_id="a", dedup_key=alice))
+    assert cut.duplicate is False  # "a" is not the msg_id "a\x00b ..."
+
+
 async def test_a_failed_append_stores_nothing_and_audits_nothing(backend: Backend) -> None:
     storage = backend.storage
     alice = await register(storage, "alice")

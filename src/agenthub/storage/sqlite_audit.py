@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 
 from agenthub._time import now_iso
+from agenthub.storage.sqlite_rows import RowsInsert
 
 GENESIS = "0" * 64
 
@@ -23,6 +24,10 @@ def entry_hash(
     canonical = orjson.dumps([prev_hash, at, actor_id, action, subject[0], subject[1], details])
     return hashlib.sha256(canonical).hexdigest()
 
+
+_INSERT_ENTRIES = RowsInsert(
+    "INSERT INTO audit_log", "at, actor_id, action, subject_type, subject_id, details, prev_hash, hash"
+)
 
 AuditEntry = tuple[str, str | None, str, str, str | None, str]  # at, actor, action, subject type, subject id, details
 
@@ -49,7 +54,7 @@ def audit(
 
 
 def append_audit(conn: sqlite3.Connection, entries: list[AuditEntry]) -> None:
-    """Chain entries onto the log's tail and insert them in one statement."""
+    """Chain entries onto the log's tail and insert them, in order, with one statement."""
     row = conn.execute("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
     prev_hash = row[0] if row else GENESIS
     rows = []
@@ -57,8 +62,4 @@ def append_audit(conn: sqlite3.Connection, entries: list[AuditEntry]) -> None:
         digest = entry_hash(prev_hash, at, actor_id, action, (subject_type, subject_id), text)
         rows.append((at, actor_id, action, subject_type, subject_id, text, prev_hash, digest))
         prev_hash = digest
-    conn.executemany(
-        "INSERT INTO audit_log (at, actor_id, action, subject_type, subject_id, details, prev_hash, hash)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        rows,
-    )
+    _INSERT_ENTRIES.run(conn, rows)

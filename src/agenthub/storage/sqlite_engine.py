@@ -12,7 +12,8 @@ answered before its data is on disk, and concurrent writers share one fsync.
 Callbacks given as `on_commit` run on the event loop in commit order before the
 callers resume, which is what live delivery in `seq` order relies on.
 
-The thread is crossed once per batch, not once per statement.
+The thread is crossed once per batch, not once per statement, and a write stores many rows of a table with
+one statement, not one per row (`sqlite_rows`).
 """
 
 from __future__ import annotations

@@ -16,14 +16,27 @@ from agenthub.models.common import trusted
 from agenthub.storage.base import MessageQuery, NewMessage, OnCommit
 from agenthub.storage.sqlite_audit import audit
 from agenthub.storage.sqlite_engine import SQLiteEngine, once_before_commit, run_before_commit_now
+from agenthub.storage.sqlite_rows import RowsInsert, json_parameter
 
 MESSAGE_COLUMNS = (
     "m.seq, m.id, m.channel, m.sender_id, m.recipients, m.task_id, m.thread_id, m.title, m.content,"
     " m.message_type, m.metadata, m.msg_id, m.created_at"
 )
-INSERT_MESSAGE = (
-    "INSERT INTO messages (id, channel, sender_id, recipients, task_id, thread_id, title, content, message_type,"
-    " metadata, msg_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+INSERT_MESSAGES = RowsInsert(
+    "INSERT INTO messages",
+    "id, channel, sender_id, recipients, task_id, thread_id, title, content, message_type, metadata, msg_id,"
+    " created_at",
+)
+_INSERT_RECIPIENTS = RowsInsert("INSERT OR IGNORE INTO message_recipients", "agent_id, seq")
+_INSERT_DEDUP = RowsInsert("INSERT OR REPLACE INTO message_dedup", "sender_key, msg_id, seq, created_at")
+_ORIGINAL = (
+    f"SELECT {MESSAGE_COLUMNS} FROM message_dedup d JOIN messages m ON m.seq = d.seq"
+    " WHERE d.sender_key = ? AND d.msg_id = ? AND d.created_at > ?"
+)
+_ORIGINALS = (
+    f"SELECT j.key, {MESSAGE_COLUMNS} FROM json_each(?) j"
+    " JOIN message_dedup d ON d.sender_key = j.value ->> 0 AND d.msg_id = j.value ->> 1"
+    " JOIN messages m ON m.seq = d.seq WHERE d.created_at > ?"
 )
 INDEX_FOR_SEARCH = (
     "INSERT INTO messages_fts (rowid, title, content) SELECT seq, title, content FROM messages WHERE seq >= ?"
@@ -88,28 +101,20 @@ def _attach_receipts(conn: sqlite3.Connection, messages: list[Message]) -> list[
 def insert_messages(conn: sqlite3.Connection, new: Sequence[NewMessage], dedup_after: str) -> list[Message]:
     """Store messages inside the caller's write (other features use it to add stream entries to their writes).
 
-    The fresh rows go in with one `executemany`; their seqs follow the table's sequence one by one, because
-    this connection is the only writer. A repeated `msg_id` (within the dedup window) answers the original."""
-    originals: dict[int, Message] = {}
-    for index, m in enumerate(new):
-        if m.msg_id is not None and m.dedup_key is not None:
-            seen = conn.execute(
-                "SELECT seq, created_at FROM message_dedup WHERE sender_key = ? AND msg_id = ?", (m.dedup_key, m.msg_id)
-            ).fetchone()
-            if seen and seen[1] > dedup_after:
-                row = conn.execute(f"SELECT {MESSAGE_COLUMNS} FROM messages m WHERE m.seq = ?", (seen[0],)).fetchone()
-                if row:
-                    originals[index] = message_from_row(row, duplicate=True)
+    Each table's rows go in with one statement (`RowsInsert`); the fresh messages' seqs follow the table's
+    sequence one by one, because this connection is the only writer. A repeated `msg_id` (within the dedup
+    window) answers the original."""
+    originals = _originals(conn, new, dedup_after)
     fresh = [m for index, m in enumerate(new) if index not in originals]
     if not fresh:
-        return list(originals.values())
-    keyed = [(m.dedup_key, m.msg_id) for m in fresh if m.msg_id is not None]
-    if len(set(keyed)) < len(keyed):  # a msg_id repeated within the batch answers the first: one by one
+        return [originals[index] for index in sorted(originals)]
+    given = [(m.dedup_key, m.msg_id) for m in fresh if m.msg_id is not None]
+    if len(set(given)) < len(given):  # a msg_id repeated within the batch answers the first: one by one
         return [message for m in new for message in insert_messages(conn, [m], dedup_after)]
     row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'messages'").fetchone()
     first_seq = (row[0] if row else 0) + 1
-    conn.executemany(
-        INSERT_MESSAGE,
+    INSERT_MESSAGES.run(
+        conn,
         [
             (
                 m.id,
@@ -166,11 +171,9 @@ def insert_messages(conn: sqlite3.Connection, new: Sequence[NewMessage], dedup_a
         senders.setdefault(m.sender_id, []).append(message)
         stored.append(message)
     if recipients:
-        conn.executemany("INSERT OR IGNORE INTO message_recipients (agent_id, seq) VALUES (?, ?)", recipients)
+        _INSERT_RECIPIENTS.run(conn, recipients)
     if dedup:
-        conn.executemany(
-            "INSERT OR REPLACE INTO message_dedup (sender_key, msg_id, seq, created_at) VALUES (?, ?, ?, ?)", dedup
-        )
+        _INSERT_DEDUP.run(conn, dedup)
     if channel_counts:
         conn.executemany(
             "INSERT INTO channels (name, message_count, last_seq, created_at) VALUES (?, ?, ?, ?)"
@@ -182,6 +185,20 @@ def insert_messages(conn: sqlite3.Connection, new: Sequence[NewMessage], dedup_a
         details = {"count": len(sent), "first_seq": sent[0].seq, "last_seq": sent[-1].seq}
         audit(conn, sender_id, "message.published", "message", sent[0].id, details)
     return stored
+
+
+def _originals(conn: sqlite3.Connection, new: Sequence[NewMessage], dedup_after: str) -> dict[int, Message]:
+    """The stored originals of the messages whose `msg_id` was seen within the dedup window, by position."""
+    keyed = [index for index, m in enumerate(new) if m.msg_id is not None and m.dedup_key is not None]
+    if not keyed:
+        return {}
+    pairs = [(new[index].dedup_key, new[index].msg_id) for index in keyed]
+    text = json_parameter(pairs)
+    if text is None:  # a NUL character in a msg_id: looked up one by one
+        rows = [(at, *row) for at, pair in enumerate(pairs) for row in conn.execute(_ORIGINAL, (*pair, dedup_after))]
+    else:
+        rows = conn.execute(_ORIGINALS, (text, dedup_after)).fetchall()
+    return {keyed[row[0]]: message_from_row(row[1:], duplicate=True) for row in rows}
 
 
 def _index_for_search(conn: sqlite3.Connection, first_seq: int) -> None:
