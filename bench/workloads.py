@@ -8,7 +8,8 @@ import itertools
 import multiprocessing
 import statistics
 import time
-from collections.abc import Awaitable, Callable
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import orjson
@@ -33,14 +34,23 @@ def _open(ws_base: str, agent: Agent) -> Connecting:
 # -- publishing over the WebSocket -------------------------------------------------------------------------
 
 
+def sdk_publishes(channel: str, batch: int) -> Iterator[str]:
+    """`message:send` frames as the SDK sends them: one message, or `batch` in one frame, each with a `msg_id`
+    of its own (by which the hub answers a resend with the original) that grows with each message, as the
+    SDK's time-ordered ids do."""
+    prefix = uuid.uuid4().hex[:12]
+    head, tail = orjson.dumps({"channel": channel, "content": "x" * 64, "msg_id": "@"}).decode().split("@")
+    numbers = itertools.count()
+    while True:
+        items = ",".join(f"{head}{prefix}-{next(numbers):012d}{tail}" for _ in range(batch))
+        data = items if batch == 1 else f'{{"messages":[{items}]}}'
+        yield f'{{"type":"message:send","id":"0","data":{data}}}'
+
+
 async def _publish_conn(ws: RawWebSocket, window: int, batch: int, channel: str, stop_at: float) -> int:
     slots = asyncio.Semaphore(window)
     acked = 0
-    counter = itertools.count()
-    body = {"channel": channel, "content": "x" * 64}
-    single = orjson.dumps({"type": "message:send", "id": "0", "data": body})
-    batched = orjson.dumps({"type": "message:send", "id": "0", "data": {"messages": [body] * batch}})
-    frame_bytes = (single if batch == 1 else batched).decode()
+    frames = sdk_publishes(channel, batch)
 
     async def reader() -> None:
         nonlocal acked
@@ -55,8 +65,7 @@ async def _publish_conn(ws: RawWebSocket, window: int, batch: int, channel: str,
     task = asyncio.create_task(reader())
     while time.monotonic() < stop_at:
         await slots.acquire()
-        next(counter)
-        await ws.send(frame_bytes)
+        await ws.send(next(frames))
     for _ in range(window):  # wait for what is in flight
         await asyncio.wait_for(slots.acquire(), 30)
     task.cancel()
@@ -84,18 +93,22 @@ def ws_publish(ws_base: str, agents: list[Agent], window: int, batch: int, durat
 
 
 def http_publish(port: int, token: str, conns: int, duration: float) -> int:
-    """`conns` keep-alive connections, each posting one message at a time; acknowledged (201) posts."""
-    body = orjson.dumps({"channel": "bench-http", "content": "x" * 64})
-    request = (
+    """`conns` keep-alive connections, each posting one message at a time, with a `msg_id` of its own as the
+    SDK sends it; acknowledged (201) posts."""
+    prefix = uuid.uuid4().hex[:12].encode()
+    numbers = itertools.count()
+    before_id, after_id = orjson.dumps({"channel": "bench-http", "content": "x" * 64, "msg_id": "@"}).split(b"@")
+    size = len(before_id) + len(b"%s-%012d" % (prefix, 0)) + len(after_id)
+    start = (
         b"POST /api/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-        b"Authorization: Bearer " + token.encode() + b"\r\nContent-Length: %d\r\n\r\n" % len(body) + body
+        b"Authorization: Bearer " + token.encode() + b"\r\nContent-Length: %d\r\n\r\n" % size + before_id
     )
 
     async def one(stop_at: float) -> int:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         done = 0
         while time.monotonic() < stop_at:
-            writer.write(request)
+            writer.write(b"%s%s-%012d%s" % (start, prefix, next(numbers), after_id))
             head = await reader.readuntil(b"\r\n\r\n")
             length = int(head.split(b"content-length: ", 1)[1].split(b"\r\n", 1)[0])
             await reader.readexactly(length)
