@@ -11,7 +11,7 @@ from agenthub.storage.sqlite_engine import SQLiteEngine
 from agenthub.storage.sqlite_hung import SQLiteHung
 from agenthub.storage.sqlite_locks import SQLiteLocks
 from agenthub.storage.sqlite_memory import SQLiteMemory
-from agenthub.storage.sqlite_messages import SQLiteMessages
+from agenthub.storage.sqlite_messages import MergedAppends, SQLiteMessages
 from agenthub.storage.sqlite_tasks import SQLiteTasks
 from agenthub.storage.sqlite_threads import SQLiteThreads
 
@@ -32,6 +32,7 @@ class SQLiteStorage(
     def __init__(self, path: Path | str, *, synchronous: str = "full") -> None:
         self.url = f"sqlite:///{path}"
         self._engine = SQLiteEngine(path, synchronous=synchronous)
+        self._appends = MergedAppends(self._engine)
 
     async def open(self) -> None:
         self._engine.start()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import sqlite3
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -211,20 +214,94 @@ def _fts_query(text: str) -> str:
     return " ".join('"' + word.replace('"', '""') + '"' for word in text.split())
 
 
+@dataclass(slots=True)
+class _Append:
+    new: Sequence[NewMessage]
+    dedup_after: str
+    on_commit: OnCommit | None
+    future: asyncio.Future[list[Message]]
+
+
+class MergedAppends:
+    """Appends that are queued before the writer starts on them are stored as one write.
+
+    Each statement of a write costs the writer a wait for the interpreter lock (`sqlite_rows`), and a
+    commit often takes the appends of several turns of the event loop: merged, it runs the message insert,
+    the sequence read, the dedup lookup and the channel update once instead of once per append. The write
+    takes its appends when it starts on the writer thread; an append after that starts the next write. If
+    a merged write fails, each of its appends is tried again as a write of its own, so only a failing one
+    fails."""
+
+    def __init__(self, engine: SQLiteEngine) -> None:
+        self._engine = engine
+        self._lock = threading.Lock()
+        self._open: list[_Append] | None = None  # the appends of the write queued and not started yet
+
+    def append(
+        self, new: Sequence[NewMessage], dedup_after: str, on_commit: OnCommit | None
+    ) -> asyncio.Future[list[Message]]:
+        entry = _Append(new, dedup_after, on_commit, asyncio.get_running_loop().create_future())
+        with self._lock:
+            if self._open is not None:
+                self._open.append(entry)
+                return entry.future
+            appends = self._open = [entry]
+
+        def op(conn: sqlite3.Connection) -> list[Message]:
+            with self._lock:  # from now on nobody joins this write
+                if self._open is appends:
+                    self._open = None
+            merged = [m for a in appends for m in a.new]
+            return insert_messages(conn, merged, min(a.dedup_after for a in appends))
+
+        self._store(op, appends)
+        return entry.future
+
+    def _store(self, op: Callable[[sqlite3.Connection], list[Message]], appends: list[_Append]) -> None:
+        write = self._engine.submit(op, partial(_notify, appends))
+        write.add_done_callback(partial(self._answer, appends))
+
+    def _answer(self, appends: list[_Append], write: asyncio.Future[list[Message]]) -> None:
+        error = None if write.cancelled() else write.exception()
+        if error is not None and len(appends) > 1:
+            for a in appends:
+                self._store(partial(_insert, a), [a])
+            return
+        stored = write.result() if not write.cancelled() and error is None else []
+        start = 0
+        for a in appends:
+            part, start = stored[start : start + len(a.new)], start + len(a.new)
+            if a.future.done():  # the caller gave up
+                continue
+            if write.cancelled():
+                a.future.cancel()
+            elif error is not None:
+                a.future.set_exception(error)
+            else:
+                a.future.set_result(part)
+
+
+def _insert(append: _Append, conn: sqlite3.Connection) -> list[Message]:
+    return insert_messages(conn, append.new, append.dedup_after)
+
+
+def _notify(appends: list[_Append], stored: list[Message]) -> None:
+    """After the commit, in order: each append's `on_commit` gets its newly stored messages."""
+    start = 0
+    for a in appends:
+        part, start = stored[start : start + len(a.new)], start + len(a.new)
+        if a.on_commit is not None:
+            a.on_commit([m for m in part if not m.duplicate])
+
+
 class SQLiteMessages:
     _engine: SQLiteEngine
+    _appends: MergedAppends
 
     async def append_messages(
         self, new: Sequence[NewMessage], dedup_after: str, on_commit: OnCommit | None = None
     ) -> list[Message]:
-        notify = None
-        if on_commit is not None:
-            callback = on_commit
-
-            def notify(stored: list[Message]) -> None:
-                callback([m for m in stored if not m.duplicate])
-
-        return await self._engine.write(lambda conn: insert_messages(conn, new, dedup_after), notify)
+        return await self._appends.append(new, dedup_after, on_commit)
 
     async def get_message(self, message_id: str) -> Message | None:
         def op(conn: sqlite3.Connection) -> Message | None:
