@@ -86,3 +86,21 @@ async def test_a_failing_append_fails_alone_when_merged(storage: SQLiteStorage, 
     stored = await storage.query_messages(MessageQuery(channel="c", since=0))
     assert [m.content for m in stored] == ["kept", "before", "after"]
     assert len(published(tmp_path / "hub.db")) == 3  # kept, before, after: the failed one left no entry
+
+
+async def test_a_broken_on_commit_leaves_the_other_appends_callbacks(storage: SQLiteStorage) -> None:
+    committed: list[str] = []
+
+    def broken(stored: list[Message]) -> None:
+        raise RuntimeError("broken callback")
+
+    def record(stored: list[Message]) -> None:
+        committed.extend(m.content for m in stored)
+
+    results = await while_the_writer_is_busy(
+        storage,
+        asyncio.ensure_future(storage.append_messages([message("first")], "", broken)),
+        asyncio.ensure_future(storage.append_messages([message("second")], "", record)),
+    )
+    assert [[m.content for m in r] for r in results if isinstance(r, list)] == [["first"], ["second"]]
+    assert committed == ["second"]

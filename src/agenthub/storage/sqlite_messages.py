@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 import sqlite3
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -20,6 +21,8 @@ from agenthub.storage.base import MessageQuery, NewMessage, OnCommit
 from agenthub.storage.sqlite_audit import audit
 from agenthub.storage.sqlite_engine import SQLiteEngine, once_before_commit, run_before_commit_now
 from agenthub.storage.sqlite_rows import RowsInsert, json_parameter
+
+log = logging.getLogger(__name__)
 
 MESSAGE_COLUMNS = (
     "m.seq, m.id, m.channel, m.sender_id, m.recipients, m.task_id, m.thread_id, m.title, m.content,"
@@ -268,9 +271,7 @@ class MergedAppends:
                 self._store(partial(_insert, a), [a])
             return
         stored = write.result() if not write.cancelled() and error is None else []
-        start = 0
-        for a in appends:
-            part, start = stored[start : start + len(a.new)], start + len(a.new)
+        for a, part in _parts(appends, stored):
             if a.future.done():  # the caller gave up
                 continue
             if write.cancelled():
@@ -285,13 +286,23 @@ def _insert(append: _Append, conn: sqlite3.Connection) -> list[Message]:
     return insert_messages(conn, append.new, append.dedup_after)
 
 
-def _notify(appends: list[_Append], stored: list[Message]) -> None:
-    """After the commit, in order: each append's `on_commit` gets its newly stored messages."""
+def _parts(appends: list[_Append], stored: list[Message]) -> Iterator[tuple[_Append, list[Message]]]:
+    """Each append with its share of a merged write's stored messages (none when the write failed)."""
     start = 0
     for a in appends:
-        part, start = stored[start : start + len(a.new)], start + len(a.new)
-        if a.on_commit is not None:
+        yield a, stored[start : start + len(a.new)]
+        start += len(a.new)
+
+
+def _notify(appends: list[_Append], stored: list[Message]) -> None:
+    """After the commit, in order: each append's `on_commit` gets its newly stored messages."""
+    for a, part in _parts(appends, stored):
+        if a.on_commit is None:
+            continue
+        try:
             a.on_commit([m for m in part if not m.duplicate])
+        except Exception:  # a broken callback must not keep the other appends' from running
+            log.exception("on_commit callback failed")
 
 
 class SQLiteMessages:
