@@ -44,6 +44,11 @@ _ORIGINALS = (
     " JOIN message_dedup d ON d.sender_key = j.value ->> 0 AND d.msg_id = j.value ->> 1"
     " JOIN messages m ON m.seq = d.seq WHERE d.created_at > ?"
 )
+_MARK_DELIVERED = (  # one statement for a batch of receipts, as `RowsInsert` does for inserts
+    "UPDATE message_recipients AS r SET delivered_at = ?"
+    " FROM (SELECT value ->> 0 AS agent_id, value ->> 1 AS seq FROM json_each(?)) AS d"
+    " WHERE r.agent_id = d.agent_id AND r.seq = d.seq AND r.delivered_at IS NULL"
+)
 INDEX_FOR_SEARCH = (
     "INSERT INTO messages_fts (rowid, title, content) SELECT seq, title, content FROM messages WHERE seq >= ?"
 )
@@ -389,14 +394,8 @@ class SQLiteMessages:
         return await self._engine.write(op)
 
     async def mark_delivered(self, deliveries: Sequence[tuple[str, int]], at: str) -> None:
-        rows = [(at, agent_id, seq) for agent_id, seq in deliveries]
-        await self._engine.write(
-            lambda conn: conn.executemany(
-                "UPDATE message_recipients SET delivered_at = ?"
-                " WHERE agent_id = ? AND seq = ? AND delivered_at IS NULL",
-                rows,
-            )
-        )
+        pairs = orjson.dumps(list(deliveries)).decode()  # agent ids are the hub's own UUIDs: no NUL to cut short
+        await self._engine.write(lambda conn: conn.execute(_MARK_DELIVERED, (at, pairs)))
 
     async def mark_read(self, agent_id: str, message_id: str, at: str) -> bool:
         def op(conn: sqlite3.Connection) -> bool:
