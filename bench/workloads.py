@@ -34,15 +34,20 @@ def _open(ws_base: str, agent: Agent) -> Connecting:
 # -- publishing over the WebSocket -------------------------------------------------------------------------
 
 
-def sdk_publishes(channel: str, batch: int) -> Iterator[str]:
-    """`message:send` frames as the SDK sends them: one message, or `batch` in one frame, each with a `msg_id`
-    of its own (by which the hub answers a resend with the original) that grows with each message, as the
-    SDK's time-ordered ids do."""
+def sdk_messages(channel: str) -> Iterator[str]:
+    """Publish bodies as the SDK sends them: each with a `msg_id` of its own (by which the hub answers a resend
+    with the original) that grows with each message, as the SDK's time-ordered ids do. All the same length."""
     prefix = uuid.uuid4().hex[:12]
     head, tail = orjson.dumps({"channel": channel, "content": "x" * 64, "msg_id": "@"}).decode().split("@")
-    numbers = itertools.count()
+    for number in itertools.count():
+        yield f"{head}{prefix}-{number:012d}{tail}"
+
+
+def sdk_publishes(channel: str, batch: int) -> Iterator[str]:
+    """`message:send` frames as the SDK sends them: one message (`sdk_messages`), or `batch` in one frame."""
+    messages = sdk_messages(channel)
     while True:
-        items = ",".join(f"{head}{prefix}-{next(numbers):012d}{tail}" for _ in range(batch))
+        items = ",".join(next(messages) for _ in range(batch))
         data = items if batch == 1 else f'{{"messages":[{items}]}}'
         yield f'{{"type":"message:send","id":"0","data":{data}}}'
 
@@ -93,22 +98,20 @@ def ws_publish(ws_base: str, agents: list[Agent], window: int, batch: int, durat
 
 
 def http_publish(port: int, token: str, conns: int, duration: float) -> int:
-    """`conns` keep-alive connections, each posting one message at a time, with a `msg_id` of its own as the
-    SDK sends it; acknowledged (201) posts."""
-    prefix = uuid.uuid4().hex[:12].encode()
-    numbers = itertools.count()
-    before_id, after_id = orjson.dumps({"channel": "bench-http", "content": "x" * 64, "msg_id": "@"}).split(b"@")
-    size = len(before_id) + len(b"%s-%012d" % (prefix, 0)) + len(after_id)
+    """`conns` keep-alive connections, each posting one message at a time as the SDK sends it (`sdk_messages`);
+    acknowledged (201) posts."""
+    messages = sdk_messages("bench-http")
+    size = len(next(messages).encode())
     start = (
         b"POST /api/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-        b"Authorization: Bearer " + token.encode() + b"\r\nContent-Length: %d\r\n\r\n" % size + before_id
+        b"Authorization: Bearer " + token.encode() + b"\r\nContent-Length: %d\r\n\r\n" % size
     )
 
     async def one(stop_at: float) -> int:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         done = 0
         while time.monotonic() < stop_at:
-            writer.write(b"%s%s-%012d%s" % (start, prefix, next(numbers), after_id))
+            writer.write(start + next(messages).encode())
             head = await reader.readuntil(b"\r\n\r\n")
             length = int(head.split(b"content-length: ", 1)[1].split(b"\r\n", 1)[0])
             await reader.readexactly(length)
