@@ -1,0 +1,65 @@
+"""The hub stores a loop turn's publishes as one write, and a publish the write refuses fails alone."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from agenthub._ids import new_ordered_id
+from agenthub._time import now_iso
+from agenthub.hub import Hub
+from agenthub.models import Message
+from agenthub.settings import HubSettings
+from agenthub.storage import MessageQuery, NewMessage
+from agenthub.storage.sqlite import SQLiteStorage
+
+
+def message(content: str) -> NewMessage:
+    return NewMessage(id=new_ordered_id(), sender_id=None, content=content, created_at=now_iso(), channel="c")
+
+
+def contents(messages: list[Message]) -> list[str]:
+    return [m.content for m in messages]
+
+
+def published(path: Path) -> int:
+    """Audit entries of published messages: one per sender and write."""
+    with sqlite3.connect(path) as conn:
+        (count,) = conn.execute("SELECT count(*) FROM audit_log WHERE action = 'message.published'").fetchone()
+    conn.close()
+    return int(count)
+
+
+@pytest.fixture
+async def hub(tmp_path: Path) -> AsyncIterator[Hub]:
+    started = Hub(HubSettings(data_dir=tmp_path), SQLiteStorage(tmp_path / "hub.db"))
+    await started.start()
+    try:
+        yield started
+    finally:
+        await started.stop()
+
+
+async def test_a_turns_publishes_are_one_write_answered_publish_by_publish(hub: Hub, tmp_path: Path) -> None:
+    first, second = hub.messages.submit([message("a1"), message("a2")], list), hub.messages.submit([message("b")], list)
+    assert [contents(await first), contents(await second)] == [["a1", "a2"], ["b"]]
+    assert published(tmp_path / "hub.db") == 1
+
+
+async def test_a_publish_the_write_refuses_fails_alone(hub: Hub, tmp_path: Path) -> None:
+    [kept] = await hub.messages.submit([message("kept")], list)
+    clash = message("clashing id")
+    clash.id = kept.id  # the store refuses it: message ids are unique
+    before = hub.messages.submit([message("before")], list)
+    failed = hub.messages.submit([clash], list)
+    after = hub.messages.submit([message("after")], list)
+    results = await asyncio.gather(before, failed, after, return_exceptions=True)
+    assert isinstance(results[1], sqlite3.IntegrityError)
+    assert [contents(r) for r in (results[0], results[2]) if isinstance(r, list)] == [["before"], ["after"]]
+    stored = await hub.storage.query_messages(MessageQuery(channel="c", since=0))
+    assert contents(stored) == ["kept", "before", "after"]
+    assert published(tmp_path / "hub.db") == 3  # kept; then before and after, each on its own
