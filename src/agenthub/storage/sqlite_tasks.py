@@ -22,6 +22,7 @@ from agenthub.storage.base import Decide, NewTask, OnTask, TaskChange, TaskOutco
 from agenthub.storage.sqlite_audit import audit
 from agenthub.storage.sqlite_engine import SQLiteEngine
 from agenthub.storage.sqlite_messages import insert_messages
+from agenthub.storage.sqlite_rows import RowsInsert
 
 _COLUMNS = (
     "t.id, t.creator_id, t.title, t.description, t.status, t.priority, t.tags, t.requirements, t.assignee_id,"
@@ -54,6 +55,7 @@ _ACTIVE = "('assigned', 'in_progress')"
 _OPEN_ASSIGNMENT = "('assigned', 'accepted')"
 _FINISHED = "('completed', 'failed', 'cancelled')"
 DEPENDENCY_FAILED = "dependency_failed"
+_INSERT_DEPS = RowsInsert("INSERT INTO task_deps", "task_id, depends_on")
 
 
 _STATUSES = {status.value: status for status in TaskStatus}
@@ -146,7 +148,7 @@ def _set_deps(conn: sqlite3.Connection, task_id: str, depends_on: Sequence[str])
             details={"task_id": task_id, "depends_on": deps},
         )
     conn.execute("DELETE FROM task_deps WHERE task_id = ?", (task_id,))
-    conn.executemany("INSERT INTO task_deps (task_id, depends_on) VALUES (?, ?)", [(task_id, d) for d in deps])
+    _INSERT_DEPS.run(conn, [(task_id, d) for d in deps])
     waiting = sum(1 for status in found.values() if status != TaskStatus.completed)
     conn.execute("UPDATE tasks SET depends_on = ?, waiting = ? WHERE id = ?", (_dumps(deps), waiting, task_id))
     return any(status in (TaskStatus.failed, TaskStatus.cancelled) for status in found.values())
