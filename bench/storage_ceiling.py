@@ -16,6 +16,7 @@ from agenthub._ids import new_ordered_id
 from agenthub._time import now_iso
 from agenthub.storage.sqlite_engine import apply_migrations, connect
 from agenthub.storage.sqlite_messages import INDEX_FOR_SEARCH, INSERT_MESSAGES
+from agenthub.storage.sqlite_rows import json_parameter
 
 
 def message_rows_per_second(batch: int, duration: float) -> float:
@@ -28,10 +29,11 @@ def message_rows_per_second(batch: int, duration: float) -> float:
         while time.monotonic() < stop_at:
             created_at = now_iso()
             row = ("bench", "sender", "[]", None, None, None, "x" * 64, "text", "{}", None, created_at)
-            rows = [(new_ordered_id(), *row) for _ in range(batch)]
+            rows = json_parameter([(new_ordered_id(), *row) for _ in range(batch)])
+            assert rows is not None
             started = time.perf_counter()
             conn.execute("BEGIN IMMEDIATE")
-            INSERT_MESSAGES.run(conn, rows)
+            conn.execute(INSERT_MESSAGES.all_at_once, (rows,))
             conn.execute(INDEX_FOR_SEARCH, (stored + 1,))
             conn.execute("COMMIT")
             busy += time.perf_counter() - started

@@ -20,7 +20,7 @@ from agenthub.models.common import trusted
 from agenthub.storage.base import MessageQuery, NewMessage, OnCommit
 from agenthub.storage.sqlite_audit import audit
 from agenthub.storage.sqlite_engine import SQLiteEngine, once_before_commit, run_before_commit_now
-from agenthub.storage.sqlite_rows import RowsInsert, RowValues
+from agenthub.storage.sqlite_rows import RowsInsert, json_parameter
 
 log = logging.getLogger(__name__)
 
@@ -35,20 +35,19 @@ INSERT_MESSAGES = RowsInsert(
 )
 _INSERT_RECIPIENTS = RowsInsert("INSERT OR IGNORE INTO message_recipients", "agent_id, seq")
 _INSERT_DEDUP = RowsInsert("INSERT OR REPLACE INTO message_dedup", "sender_key, msg_id, seq, created_at")
-_ORIGINALS = RowValues(  # rows (position, sender key, msg_id); the dedup window's start is the last parameter
-    3,
-    lambda values: (
-        f"SELECT p.column1, {MESSAGE_COLUMNS} FROM ({values}) AS p"
-        " JOIN message_dedup d ON d.sender_key = p.column2 AND d.msg_id = p.column3"
-        " JOIN messages m ON m.seq = d.seq WHERE d.created_at > ?"
-    ),
+_ORIGINAL = (
+    f"SELECT {MESSAGE_COLUMNS} FROM message_dedup d JOIN messages m ON m.seq = d.seq"
+    " WHERE d.sender_key = ? AND d.msg_id = ? AND d.created_at > ?"
 )
-_MARK_DELIVERED = RowValues(  # rows (agent id, seq); the time delivered is the first parameter
-    2,
-    lambda values: (
-        "UPDATE message_recipients AS r SET delivered_at = ?"
-        f" FROM ({values}) AS d WHERE r.agent_id = d.column1 AND r.seq = d.column2 AND r.delivered_at IS NULL"
-    ),
+_ORIGINALS = (
+    f"SELECT j.key, {MESSAGE_COLUMNS} FROM json_each(?) j"
+    " JOIN message_dedup d ON d.sender_key = j.value ->> 0 AND d.msg_id = j.value ->> 1"
+    " JOIN messages m ON m.seq = d.seq WHERE d.created_at > ?"
+)
+_MARK_DELIVERED = (  # one statement for a batch of receipts, as `RowsInsert` does for inserts
+    "UPDATE message_recipients AS r SET delivered_at = ?"
+    " FROM (SELECT value ->> 0 AS agent_id, value ->> 1 AS seq FROM json_each(?)) AS d"
+    " WHERE r.agent_id = d.agent_id AND r.seq = d.seq AND r.delivered_at IS NULL"
 )
 INDEX_FOR_SEARCH = (
     "INSERT INTO messages_fts (rowid, title, content) SELECT seq, title, content FROM messages WHERE seq >= ?"
@@ -204,13 +203,13 @@ def _originals(conn: sqlite3.Connection, new: Sequence[NewMessage], dedup_after:
     keyed = [index for index, m in enumerate(new) if m.msg_id is not None and m.dedup_key is not None]
     if not keyed:
         return {}
-    lookups = [(index, new[index].dedup_key, new[index].msg_id) for index in keyed]
-    originals = {}
-    for statement, params, _ in _ORIGINALS.batches(conn, lookups):
-        params.append(dedup_after)
-        for row in conn.execute(statement, params):
-            originals[row[0]] = message_from_row(row[1:], duplicate=True)
-    return originals
+    pairs = [(new[index].dedup_key, new[index].msg_id) for index in keyed]
+    text = json_parameter(pairs)
+    if text is None:  # a NUL character in a msg_id: looked up one by one
+        rows = [(at, *row) for at, pair in enumerate(pairs) for row in conn.execute(_ORIGINAL, (*pair, dedup_after))]
+    else:
+        rows = conn.execute(_ORIGINALS, (text, dedup_after)).fetchall()
+    return {keyed[row[0]]: message_from_row(row[1:], duplicate=True) for row in rows}
 
 
 def _index_for_search(conn: sqlite3.Connection, first_seq: int) -> None:
@@ -395,11 +394,8 @@ class SQLiteMessages:
         return await self._engine.write(op)
 
     async def mark_delivered(self, deliveries: Sequence[tuple[str, int]], at: str) -> None:
-        def op(conn: sqlite3.Connection) -> None:
-            for statement, params, _ in _MARK_DELIVERED.batches(conn, deliveries):
-                conn.execute(statement, [at, *params])
-
-        await self._engine.write(op)
+        pairs = orjson.dumps(list(deliveries)).decode()  # agent ids are the hub's own UUIDs: no NUL to cut short
+        await self._engine.write(lambda conn: conn.execute(_MARK_DELIVERED, (at, pairs)))
 
     async def mark_read(self, agent_id: str, message_id: str, at: str) -> bool:
         def op(conn: sqlite3.Connection) -> bool:
