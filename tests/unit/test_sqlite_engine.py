@@ -64,22 +64,55 @@ async def test_on_commit_runs_in_commit_order_before_callers_resume(tmp_path: Pa
         engine.submit(_insert("late"))
 
 
+def _counted(runs: list[str], name: str, op):  # type: ignore[no-untyped-def]
+    def counting(conn: sqlite3.Connection) -> str:
+        runs.append(name)
+        return op(conn)  # type: ignore[no-any-return]
+
+    return counting
+
+
+def _refuse(name: str):  # type: ignore[no-untyped-def]
+    """A write that reads, then refuses before it changes anything (as a lost compare-and-set does)."""
+
+    def op(conn: sqlite3.Connection) -> str:
+        conn.execute("SELECT count(*) FROM channels").fetchone()
+        audit(conn, None, "test.refused", "channel", name)
+        raise ValueError(f"{name} refused")
+
+    return op
+
+
+def _stored(path: Path) -> tuple[list[str], list[str]]:
+    """The channels and the audit log's subjects, in order."""
+    with sqlite3.connect(path) as db:
+        names = [r[0] for r in db.execute("SELECT name FROM channels ORDER BY name")]
+        subjects = [r[0] for r in db.execute("SELECT subject_id FROM audit_log ORDER BY id")]
+    db.close()
+    return names, subjects
+
+
 async def test_an_isolated_refusal_does_not_redo_its_batch(tmp_path: Path) -> None:
     engine = SQLiteEngine(tmp_path / "db.sqlite")
     engine.start()
     runs: list[str] = []
-
-    def counted(name: str, fail: bool = False):  # type: ignore[no-untyped-def]
-        inner = _insert(name, fail)
-
-        def op(conn: sqlite3.Connection) -> str:
-            runs.append(name)
-            return inner(conn)  # type: ignore[no-any-return]
-
-        return op
-
-    futures = [engine.submit(counted(f"i{i}", fail=i == 1), isolated=i == 1) for i in range(4)]
+    ops = [_insert("i0"), _refuse("i1"), _insert("i2"), _insert("i3")]
+    futures = [engine.submit(_counted(runs, f"i{i}", op), isolated=i == 1) for i, op in enumerate(ops)]
     results = await asyncio.gather(*futures, return_exceptions=True)
     await engine.close()
     assert [type(r).__name__ if isinstance(r, Exception) else r for r in results] == ["i0", "ValueError", "i2", "i3"]
     assert sorted(runs) == ["i0", "i1", "i2", "i3"]  # each ran once: no redo of the batch
+    assert _stored(tmp_path / "db.sqlite") == (["i0", "i2", "i3"], ["i0", "i2", "i3"])  # not i1's audit entry
+
+
+async def test_an_isolated_write_that_changed_rows_before_refusing_fails_alone(tmp_path: Path) -> None:
+    engine = SQLiteEngine(tmp_path / "db.sqlite")
+    engine.start()
+    runs: list[str] = []
+    ops = [_insert("i0"), _insert("i1", fail=True), _insert("i2")]
+    futures = [engine.submit(_counted(runs, f"i{i}", op), isolated=i == 1) for i, op in enumerate(ops)]
+    results = await asyncio.gather(*futures, return_exceptions=True)
+    await engine.close()
+    assert [type(r).__name__ if isinstance(r, Exception) else r for r in results] == ["i0", "ValueError", "i2"]
+    assert runs.count("i1") == 2  # its channel row was in the transaction: the batch was redone
+    assert _stored(tmp_path / "db.sqlite") == (["i0", "i2"], ["i0", "i2"])

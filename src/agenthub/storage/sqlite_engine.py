@@ -5,7 +5,9 @@ writer takes everything queued since its last commit, runs it inside one
 `BEGIN IMMEDIATE` transaction, commits once, and only then answers the callers.
 If one write raises, the batch is redone with each write in its own savepoint, so
 a failing write does not undo its neighbours; a write function may therefore run
-twice and must have no effect outside the connection.
+twice and must have no effect outside the connection. Writes submitted as
+`isolated` are refused routinely; a refusal that changed no row fails alone
+without a redo.
 
 With `synchronous=FULL` a commit is durable when `COMMIT` returns, so no caller is
 answered before its data is on disk, and concurrent writers share one fsync.
@@ -203,9 +205,10 @@ class SQLiteEngine:
     ) -> asyncio.Future[T]:
         """Queue a write now (in call order) and return the future of its committed result.
 
-        `isolated=True` runs it in its own savepoint: for writes that are refused in the normal course of
-        things (a compare-and-set that lost, a lock held by another), so a refusal costs one rollback to the
-        savepoint instead of redoing the whole batch."""
+        `isolated=True` is for writes that are refused in the normal course of things (a compare-and-set
+        that lost, a lock held by another): a refusal that changed nothing fails alone and costs nothing
+        more, where any other failure has the whole batch redone, each write in its own savepoint. (An
+        isolated write that changes rows before it refuses is redone that way too.)"""
         if self._loop is None or self._writer is None:
             raise RuntimeError("the storage is not open")
         future: asyncio.Future[T] = self._loop.create_future()
@@ -270,8 +273,11 @@ class SQLiteEngine:
         conn.before_commit.clear()
         conn.execute("BEGIN IMMEDIATE")
         for item in batch:
-            if not (isolated or item.isolated):
-                item.result = item.fn(conn)
+            if not isolated:
+                if item.isolated:
+                    _run_refusable(conn, item)
+                else:
+                    item.result = item.fn(conn)
                 continue
             mark = len(conn.audit_pending)
             conn.execute("SAVEPOINT w")
@@ -310,6 +316,20 @@ class SQLiteEngine:
             return fn(conn)
         finally:
             conn.execute("COMMIT")
+
+
+def _run_refusable(conn: WriterConnection, item: _Write[Any]) -> None:
+    """Run an isolated write without a savepoint: a refusal that changed no row leaves nothing to undo but its
+    audit entries. One that did re-raises, and the batch is redone with each write in its own savepoint."""
+    mark = len(conn.audit_pending)
+    changes = conn.total_changes
+    try:
+        item.result = item.fn(conn)
+    except Exception as exc:
+        if conn.total_changes != changes:
+            raise
+        del conn.audit_pending[mark:]
+        item.error = exc
 
 
 def _answer(batch: list[_Write[Any]]) -> None:
