@@ -116,3 +116,21 @@ async def test_an_isolated_write_that_changed_rows_before_refusing_fails_alone(t
     assert [type(r).__name__ if isinstance(r, Exception) else r for r in results] == ["i0", "ValueError", "i2"]
     assert runs.count("i1") == 2  # its channel row was in the transaction: the batch was redone
     assert _stored(tmp_path / "db.sqlite") == (["i0", "i2"], ["i0", "i2"])
+
+
+async def test_an_isolated_write_whose_error_ended_the_transaction_leaves_nothing_half_done(tmp_path: Path) -> None:
+    """SQLite itself rolls back on some errors (a full disk, I/O, memory): nothing after it may run outside the
+    transaction and be committed on its own."""
+
+    def rollback_then_refuse(conn: sqlite3.Connection) -> str:
+        conn.execute("ROLLBACK")  # what SQLite does on SQLITE_FULL
+        raise ValueError("refused after the transaction ended")
+
+    engine = SQLiteEngine(tmp_path / "db.sqlite")
+    engine.start()
+    ops = [_insert("e0"), rollback_then_refuse, _insert("e2")]
+    futures = [engine.submit(op, isolated=i == 1) for i, op in enumerate(ops)]
+    results = await asyncio.gather(*futures, return_exceptions=True)
+    await engine.close()
+    assert all(isinstance(r, Exception) for r in results)
+    assert _stored(tmp_path / "db.sqlite") == ([], [])

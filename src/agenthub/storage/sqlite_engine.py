@@ -320,13 +320,14 @@ class SQLiteEngine:
 
 def _run_refusable(conn: WriterConnection, item: _Write[Any]) -> None:
     """Run an isolated write without a savepoint: a refusal that changed no row leaves nothing to undo but its
-    audit entries. One that did re-raises, and the batch is redone with each write in its own savepoint."""
+    audit entries. One that did re-raises, and the batch is redone with each write in its own savepoint; so
+    does an error that ended the transaction (SQLite rolls back on some I/O and memory errors)."""
     mark = len(conn.audit_pending)
     changes = conn.total_changes
     try:
         item.result = item.fn(conn)
     except Exception as exc:
-        if conn.total_changes != changes:
+        if conn.total_changes != changes or not conn.in_transaction:
             raise
         del conn.audit_pending[mark:]
         item.error = exc
