@@ -249,7 +249,7 @@ class SQLiteEngine:
 
     def _commit_batch(self, conn: WriterConnection, batch: list[_Write[Any]]) -> None:
         try:
-            self._run_batch(conn, batch, isolated=False)
+            self._run_batch(conn, batch, savepoints=False)
         except Exception as exc:
             _rollback(conn)
             if len(batch) == 1:
@@ -258,7 +258,7 @@ class SQLiteEngine:
                 for item in batch:
                     item.result = item.error = None
                 try:
-                    self._run_batch(conn, batch, isolated=True)
+                    self._run_batch(conn, batch, savepoints=True)
                 except Exception as whole:  # the transaction itself failed: every caller in it hears why
                     _rollback(conn)
                     for item in batch:
@@ -268,26 +268,17 @@ class SQLiteEngine:
             self._loop.call_soon_threadsafe(_answer, batch)
 
     @staticmethod
-    def _run_batch(conn: WriterConnection, batch: list[_Write[Any]], *, isolated: bool) -> None:
+    def _run_batch(conn: WriterConnection, batch: list[_Write[Any]], *, savepoints: bool) -> None:
         conn.audit_pending.clear()
         conn.before_commit.clear()
         conn.execute("BEGIN IMMEDIATE")
         for item in batch:
-            if not isolated:
-                if item.isolated:
-                    _run_refusable(conn, item)
-                else:
-                    item.result = item.fn(conn)
-                continue
-            mark = len(conn.audit_pending)
-            conn.execute("SAVEPOINT w")
-            try:
+            if savepoints:
+                _run_in_savepoint(conn, item)
+            elif item.isolated:
+                _run_refusable(conn, item)
+            else:
                 item.result = item.fn(conn)
-            except Exception as exc:  # one write's failure is reported to its caller alone
-                conn.execute("ROLLBACK TO w")
-                del conn.audit_pending[mark:]
-                item.error = exc
-            conn.execute("RELEASE w")
         for step in conn.before_commit.values():
             step(conn)
         conn.before_commit.clear()
@@ -316,6 +307,19 @@ class SQLiteEngine:
             return fn(conn)
         finally:
             conn.execute("COMMIT")
+
+
+def _run_in_savepoint(conn: WriterConnection, item: _Write[Any]) -> None:
+    """Run a write in a savepoint of its own, so that its failure is undone and reported to its caller alone."""
+    mark = len(conn.audit_pending)
+    conn.execute("SAVEPOINT w")
+    try:
+        item.result = item.fn(conn)
+    except Exception as exc:
+        conn.execute("ROLLBACK TO w")
+        del conn.audit_pending[mark:]
+        item.error = exc
+    conn.execute("RELEASE w")
 
 
 def _run_refusable(conn: WriterConnection, item: _Write[Any]) -> None:
