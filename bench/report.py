@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import statistics
 from pathlib import Path
 from typing import Any
+
+from bench.cpu import FULL, saturated
 
 # (label, hub key, redis key with fsync always, redis key without persistence, target text, check)
 ROWS: list[tuple[str, str, str | None, str | None, str, Any]] = [
@@ -119,6 +122,43 @@ def table(document: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+BUSY_FIELDS = ("server_cores", "busiest_thread_cores", "load_cores", "load_processes", "machine_cores", "steal_cores")
+
+
+def _busy(entry: dict[str, Any]) -> dict[str, Any] | None:
+    """The median of each CPU figure over the trials (`bench/cpu.py`), when the workload was watched."""
+    trials = [extra for extra in entry["extra"] if all(field in extra for field in BUSY_FIELDS)]
+    if not trials:
+        return None
+    return {field: statistics.median(extra[field] for extra in trials) for field in BUSY_FIELDS}
+
+
+def busy_table(document: dict[str, Any]) -> str:
+    """Which side saturated in each throughput workload: the server's CPU and its busiest thread's, the load
+    generators', the machine's and the CPU stolen from it, in cores (medians over the trials). Empty for a
+    document from before the bench watched them."""
+    results = document["results"]
+    cores = document["machine"]["cores"]
+    lines = [
+        "| workload | server | server (busiest thread) | load generators (processes) | machine busy | steal"
+        " | at full use |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for label, hub, redis_always, redis_other, _, _ in ROWS:
+        sides = [(hub, "agenthub"), (redis_always, "Redis, appendfsync always"), (redis_other, "Redis, no persistence")]
+        for key, side in sides:
+            busy = _busy(results[key]) if key in results else None
+            if busy is None:
+                continue
+            server = "do-nothing server" if key == "ceiling_ws_single" else side
+            lines.append(
+                f"| {label} | {server} | {busy['server_cores']:.2f} ({busy['busiest_thread_cores']:.2f})"
+                f" | {busy['load_cores']:.2f} ({busy['load_processes']:g}) | {busy['machine_cores']:.2f} of {cores}"
+                f" | {busy['steal_cores']:.2f} | {saturated(busy, cores)} |"
+            )
+    return "\n".join(lines) + "\n" if len(lines) > 2 else ""
+
+
 def write_reports(document: dict[str, Any], markdown: Path) -> None:
     machine = document["machine"]
     header = (
@@ -127,7 +167,14 @@ def write_reports(document: dict[str, Any], markdown: Path) -> None:
         f" SQLite {machine['sqlite']}, Redis {machine['redis']}, agenthub {machine['agenthub']}."
         f" Median of {document['trials']} trials of {document['duration_seconds']} s (min-max in brackets).\n\n"
     )
-    markdown.write_text(header + table(document))
+    busy = busy_table(document)
+    intro = (
+        "\n### Who was busy\n\nCores used while each figure was measured (median of the trials): the server"
+        " process, with its busiest thread in brackets (one thread uses one core at most); the load generators,"
+        " start-up included; the whole machine, and the CPU the hypervisor gave to other guests (steal)."
+        f" A side is at full use from {FULL:.0%} of its cores (`bench/cpu.py`).\n\n"
+    )
+    markdown.write_text(header + table(document) + (intro + busy if busy else ""))
     chart = markdown.with_suffix(".png")
     write_chart(document, chart)
 

@@ -31,16 +31,13 @@ import httpx
 from tests.hubproc import HubProcess, free_port
 
 from bench import workloads as w
+from bench.cpu import Watch
 from bench.report import write_reports
 from bench.storage_ceiling import message_rows_per_second
 
 ROOT = Path(__file__).resolve().parents[1]
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
+FANOUT_PROCESSES = 3
+"""The fan-out's load generators: two processes of subscribers and the publisher."""
 
 
 def rss_mb(pid: int) -> float:
@@ -99,14 +96,14 @@ class Bench:
             entry["extra"].append(extra)
         print(f"  {name:<32} {value:>12,.1f} {unit}  {extra if extra else ''}", flush=True)
 
-    def measured(self, name: str, unit: str, pids: list[int], fn: Callable[[], float], **extra: Any) -> None:
-        """Run `fn` (which returns the figure) and note how many cores each server process used meanwhile."""
-        before = [cpu_seconds(pid) for pid in pids]
-        started = time.monotonic()
+    def measured(
+        self, name: str, unit: str, pid: int, load_processes: int, fn: Callable[[], float], **extra: Any
+    ) -> None:
+        """Run `fn` (which returns the figure, driving the server `pid` from `load_processes` processes) and
+        note how busy the server, the load generators and the machine were meanwhile (`bench/cpu.py`)."""
+        watch = Watch(pid, load_processes)
         value = fn()
-        elapsed = time.monotonic() - started
-        cores = [round((cpu_seconds(pid) - b) / elapsed, 2) for pid, b in zip(pids, before, strict=True)]
-        self.record(name, unit, value, server_cores=cores[0] if len(cores) == 1 else cores, **extra)
+        self.record(name, unit, value, **watch.usage(), **extra)
 
     # -- scenarios ---------------------------------------------------------------------------------------
 
@@ -137,7 +134,7 @@ class Bench:
         self, name: str, ws_base: str, agents: list[w.Agent], window: int, batch: int, procs: int, pid: int
     ) -> None:
         jobs = [(ws_base, agents[i::procs], window, batch, self.duration) for i in range(procs)]
-        self.measured(name, "msg/s", [pid], lambda: sum(w.in_processes(w.ws_publish, jobs)) / self.duration)
+        self.measured(name, "msg/s", pid, procs, lambda: sum(w.in_processes(w.ws_publish, jobs)) / self.duration)
 
     def hub_workloads(self, hub: HubProcess, conns: int, window: int, procs: int) -> None:
         assert hub.proc is not None
@@ -148,7 +145,7 @@ class Bench:
         http_conns = 8 if self.smoke else 32
         jobs = [(hub.port, agents[0][1], http_conns // procs, self.duration) for _ in range(procs)]
         self.measured(
-            "hub_http_single", "req/s", [pid], lambda: sum(w.in_processes(w.http_publish, jobs)) / self.duration
+            "hub_http_single", "req/s", pid, procs, lambda: sum(w.in_processes(w.http_publish, jobs)) / self.duration
         )
         self.fanout_hub(hub, pid)
         self.latency_hub(hub)
@@ -169,7 +166,7 @@ class Bench:
             done.extend(ids)
             return rate
 
-        self.measured("hub_tasks", "tasks/s", [pid], go, queued=total)
+        self.measured("hub_tasks", "tasks/s", pid, len(jobs), go, queued=total)
         if len(done) != len(set(done)):
             raise SystemExit(f"a task was completed twice: {len(done) - len(set(done))} duplicates")
 
@@ -185,7 +182,7 @@ class Bench:
             outcome.update(wins=sum(r[0] for r in results), conflicts=sum(r[1] for r in results))
             return outcome["wins"] / self.duration
 
-        self.measured("hub_cas", "writes/s", [pid], go)
+        self.measured("hub_cas", "writes/s", pid, len(jobs), go)
         with hub.client() as http:
             final = http.get("/api/memory/key/bench/counter").json()["value"]
         if final != outcome["wins"]:
@@ -202,7 +199,7 @@ class Bench:
         groups = [subs[i::2] for i in range(2)]
 
         def go() -> float:
-            with ctx.Pool(3) as pool:
+            with ctx.Pool(FANOUT_PROCESSES) as pool:
                 results = [pool.apply_async(w.hub_subscribers, (hub.ws_url, g, total, ready, 120)) for g in groups]
                 for _ in range(subscribers):
                     ready.get(timeout=60)
@@ -210,7 +207,7 @@ class Bench:
                 finished = max(t for r in results for t in r.get(180))
             return subscribers * total / (finished - started)
 
-        self.measured("hub_fanout_100", "deliveries/s", [pid], go)
+        self.measured("hub_fanout_100", "deliveries/s", pid, FANOUT_PROCESSES, go)
 
     def latency_hub(self, hub: HubProcess) -> None:
         rate, seconds = 1000, (1 if self.smoke else 5)
@@ -252,14 +249,16 @@ class Bench:
         self.measured(
             f"redis_xadd_{label}_single",
             "msg/s",
-            [pid],
+            pid,
+            procs,
             lambda: sum(w.in_processes(w.redis_xadd, jobs)) / self.duration,
         )
         jobs = [(port, conns // procs, max(2, window // 8), self.duration, 100) for _ in range(procs)]
         self.measured(
             f"redis_xadd_{label}_batched",
             "msg/s",
-            [pid],
+            pid,
+            procs,
             lambda: sum(w.in_processes(w.redis_xadd, jobs)) / self.duration,
         )
         if label != "always":
@@ -272,7 +271,8 @@ class Bench:
         self.measured(
             "redis_tasks",
             "tasks/s",
-            [pid],
+            pid,
+            len(jobs),
             lambda: w.completed_rate(w.in_processes(w.redis_task_workers, jobs))[1],
             queued=total,
         )
@@ -280,7 +280,8 @@ class Bench:
         self.measured(
             "redis_cas",
             "writes/s",
-            [pid],
+            pid,
+            len(cas_jobs),
             lambda: sum(r[0] for r in w.in_processes(w.redis_cas, cas_jobs)) / self.duration,
         )
 
@@ -291,7 +292,7 @@ class Bench:
         ready = ctx.Manager().Queue()
 
         def go() -> float:
-            with ctx.Pool(3) as pool:
+            with ctx.Pool(FANOUT_PROCESSES) as pool:
                 results = [
                     pool.apply_async(w.redis_subscribers, (port, subscribers // 2, total, ready, 120)) for _ in range(2)
                 ]
@@ -301,7 +302,7 @@ class Bench:
                 finished = max(t for r in results for t in r.get(180))
             return subscribers * total / (finished - started)
 
-        self.measured("redis_fanout_100", "deliveries/s", [pid], go)
+        self.measured("redis_fanout_100", "deliveries/s", pid, FANOUT_PROCESSES, go)
 
     def latency_redis(self, port: int) -> None:
         rate, seconds = 1000, (1 if self.smoke else 5)

@@ -38,6 +38,19 @@ EXPECTED = {
     "import_agenthub",
 }
 
+WATCHED = EXPECTED - {
+    "storage_ceiling_rows",
+    "hub_latency_p50",
+    "hub_latency_p99",
+    "hub_idle_rss",
+    "redis_pubsub_latency_p50",
+    "redis_pubsub_latency_p99",
+    "redis_stream_latency_p50",
+    "redis_stream_latency_p99",
+    "import_agenthub",
+}
+"""The throughput workloads: the bench notes who was busy while it measured them (`bench/cpu.py`)."""
+
 
 def test_bench_smoke_runs_every_workload_against_hub_and_redis(tmp_path: Path) -> None:
     if shutil.which("redis-server") is None:
@@ -55,5 +68,10 @@ def test_bench_smoke_runs_every_workload_against_hub_and_redis(tmp_path: Path) -
     assert set(document["results"]) == EXPECTED
     assert all(entry["median"] > 0 for entry in document["results"].values())
     assert document["machine"]["cores"] >= 1
+    watched = {
+        name for name, entry in document["results"].items() if entry["extra"] and "load_cores" in entry["extra"][0]
+    }
+    assert watched == WATCHED
     table = result.with_suffix(".md").read_text()
     assert "| durable publish, WS, 1 msg/frame |" in table
+    assert "| tasks claim + complete, 16 workers | agenthub |" in table.split("### Who was busy", 1)[1]
