@@ -106,6 +106,17 @@ def _select(conn: sqlite3.Connection, task_id: str) -> Task | None:
     return task_from_row(row) if row else None
 
 
+def _select_to_change(conn: sqlite3.Connection, task_id: str) -> tuple[Task, bool] | None:
+    """The task, and whether other tasks depend on it: read in the same statement, so that a change without
+    dependents skips their update."""
+    row = conn.execute(
+        f"SELECT {WITH_TOKEN}, EXISTS (SELECT 1 FROM task_deps d WHERE d.depends_on = t.id)"
+        " FROM tasks t WHERE t.id = ?",
+        (task_id,),
+    ).fetchone()
+    return (task_from_row(row), bool(row[-1])) if row else None
+
+
 def _close_assignment(conn: sqlite3.Connection, task_id: str, status: AssignmentStatus, now: str) -> None:
     conn.execute(
         f"UPDATE task_assignments SET status = ?, completed_at = ? WHERE task_id = ? AND status IN {_OPEN_ASSIGNMENT}",
@@ -209,7 +220,17 @@ def _updated(before: Task, values: dict[str, Any]) -> Task:
     return trusted(Task, {**before.__dict__, **update})
 
 
-def _apply(conn: sqlite3.Connection, before: Task, change: TaskChange, actor_id: str | None, out: TaskOutcome) -> Task:
+def _apply(
+    conn: sqlite3.Connection,
+    before: Task,
+    change: TaskChange,
+    actor_id: str | None,
+    out: TaskOutcome,
+    *,
+    dependents: bool = True,
+) -> Task:
+    """Write `change` to the task `before`, with its assignment history, audit entry and effect on the tasks
+    that depend on it (`dependents=False` when the caller knows there are none)."""
     if not change.action:
         return before
     now = now_iso()
@@ -249,7 +270,7 @@ def _apply(conn: sqlite3.Connection, before: Task, change: TaskChange, actor_id:
     if dependency_failed and not after.status.finished:
         return _fail(conn, after, "", actor_id, now, out)
     out.changed.append((after, before.assignee_id))
-    if after.status != before.status:
+    if after.status != before.status and dependents:
         if after.status == TaskStatus.completed:
             conn.execute(
                 "UPDATE tasks SET waiting = waiting - 1"
@@ -368,11 +389,12 @@ class SQLiteTasks:
         self, task_id: str, decide: Decide, actor_id: str | None, on_commit: OnTask | None = None
     ) -> TaskOutcome | None:
         def op(conn: sqlite3.Connection) -> TaskOutcome | None:
-            task = _select(conn, task_id)
-            if task is None:
+            found = _select_to_change(conn, task_id)
+            if found is None:
                 return None
+            task, dependents = found
             out = TaskOutcome(task=None)
-            out.task = _apply(conn, task, decide(task), actor_id, out)
+            out.task = _apply(conn, task, decide(task), actor_id, out, dependents=dependents)
             return out
 
         return await self._engine.write(op, _skip_none(on_commit), isolated=True)  # decisions refuse routinely
