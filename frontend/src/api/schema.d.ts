@@ -366,6 +366,7 @@ export interface paths {
         /**
          * Inbox
          * @description Messages for me above my acknowledged cursor, oldest first. Acknowledge with `POST /api/inbox/ack`.
+         *     A wait whose client goes away ends without noting anything delivered.
          */
         get: operations["inbox_api_inbox_get"];
         put?: never;
@@ -411,7 +412,8 @@ export interface paths {
         put?: never;
         /**
          * Acquire
-         * @description Lock a path or glob. 409 `lock_held` names the holder; `wait_seconds` waits for it to be free first.
+         * @description Lock a path or glob. 409 `lock_held` names the holder; `wait_seconds` waits for it to be free first (a
+         *     wait whose client goes away ends without taking the lock).
          */
         post: operations["acquire_api_locks_post"];
         delete?: never;

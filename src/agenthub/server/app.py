@@ -27,6 +27,7 @@ from agenthub.server.routes import (
     tasks,
     threads,
 )
+from agenthub.server.waits import Waiting
 from agenthub.settings import HubSettings
 from agenthub.storage import Storage, storage_for_url
 
@@ -54,6 +55,7 @@ def create_app(settings: HubSettings, storage: Storage | None = None) -> FastAPI
         lifespan=lifespan,
     )
     app.state.hub = hub
+    app.state.waiting = Waiting()
     install_error_handlers(app)
     # hung before agents: `/api/agents/hung` must not be taken for `/api/agents/{agent_id}`
     for module in (health, hung, agents, messages, channels, tasks, memory, locks, threads, approvals, audit, legacy):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Request, status
 
 from agenthub.models import Approval, ApprovalDecision, ApprovalRequest, ApprovalStatus
 from agenthub.server.deps import CurrentActor, HubDep, Limit
+from agenthub.server.waits import unless_abandoned
 
 router = APIRouter(prefix="/api", tags=["approvals"])
 
@@ -27,13 +28,14 @@ async def list_approvals(
 
 @router.get("/approvals/{approval_id}")
 async def get_approval(
+    request: Request,
     approval_id: str,
     _: CurrentActor,
     hub: HubDep,
     wait: Annotated[float, Query(ge=0, le=300, description="seconds to wait while it is pending")] = 0,
 ) -> Approval:
     """The request; with `wait`, answered as soon as it is decided or expires (or when the wait ends)."""
-    return await hub.approvals.get(approval_id, wait)
+    return await unless_abandoned(request, hub.approvals.get(approval_id, wait), wait)
 
 
 @router.post("/approvals/{approval_id}/approve")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse
 
 from agenthub.hub import VERSION
@@ -26,7 +26,7 @@ async def hub_status(_: CurrentActor, hub: HubDep) -> HubStatus:
 
 
 @router.get("/metrics", response_class=PlainTextResponse)
-async def metrics(hub: HubDep) -> str:
+async def metrics(request: Request, hub: HubDep) -> str:
     """Prometheus text format."""
     current = await hub.status()
     sessions = sum(1 for _ in hub.router.all_sessions())
@@ -43,6 +43,12 @@ async def metrics(hub: HubDep) -> str:
         ("agenthub_agents_online", "gauge", "agents online", current.online_agents),
         ("agenthub_channels", "gauge", "channels", current.channels),
         ("agenthub_websocket_sessions", "gauge", "open WebSocket connections", sessions),
+        (
+            "agenthub_waiting_requests",
+            "gauge",
+            "HTTP requests waiting (long polls, blocking locks, approval waits)",
+            request.app.state.waiting.count,
+        ),
         ("agenthub_uptime_seconds", "gauge", "seconds since the hub started", current.uptime_seconds),
         ("agenthub_gc_frozen_objects", "gauge", "objects kept out of garbage collection", gc.get_freeze_count()),
     ]

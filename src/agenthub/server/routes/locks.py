@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Request, Response, status
 
 from agenthub.models import Lock, LockRenew, LockRequest
 from agenthub.server.deps import CurrentActor, HubDep, Limit
+from agenthub.server.waits import unless_abandoned
 
 router = APIRouter(prefix="/api", tags=["locks"])
 
 
 @router.post("/locks", status_code=status.HTTP_201_CREATED)
-async def acquire(body: LockRequest, actor: CurrentActor, hub: HubDep) -> Lock:
-    """Lock a path or glob. 409 `lock_held` names the holder; `wait_seconds` waits for it to be free first."""
-    return await hub.locks.acquire(actor, body)
+async def acquire(request: Request, body: LockRequest, actor: CurrentActor, hub: HubDep) -> Lock:
+    """Lock a path or glob. 409 `lock_held` names the holder; `wait_seconds` waits for it to be free first (a
+    wait whose client goes away ends without taking the lock)."""
+    return await unless_abandoned(request, hub.locks.acquire(actor, body), body.wait_seconds)
 
 
 @router.get("/locks")

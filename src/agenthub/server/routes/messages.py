@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import BaseModel, Field
 
 from agenthub.errors import InvalidField
 from agenthub.models import Message, MessageBatch, MessageCreate
 from agenthub.server.deps import CurrentActor, HubDep, Limit
+from agenthub.server.waits import unless_abandoned
 from agenthub.server.ws import Connection, handles, submits
 from agenthub.storage import MessageQuery
 
@@ -101,13 +102,15 @@ async def mark_read(message_id: str, actor: CurrentActor, hub: HubDep) -> Messag
 
 @router.get("/inbox")
 async def inbox(
+    request: Request,
     actor: CurrentActor,
     hub: HubDep,
     limit: Limit = 50,
     wait: Annotated[float, Query(ge=0, le=300, description="seconds to wait for a first message")] = 0,
 ) -> list[Message]:
-    """Messages for me above my acknowledged cursor, oldest first. Acknowledge with `POST /api/inbox/ack`."""
-    return await hub.messages.inbox(actor, limit, wait)
+    """Messages for me above my acknowledged cursor, oldest first. Acknowledge with `POST /api/inbox/ack`.
+    A wait whose client goes away ends without noting anything delivered."""
+    return await unless_abandoned(request, hub.messages.inbox(actor, limit, wait), wait)
 
 
 @router.post("/inbox/ack")
