@@ -267,7 +267,13 @@ async def test_text_with_nul_characters_is_stored_whole(storage: Storage) -> Non
     assert (plain.seq, plain.content) == (stored.seq + 1, "plain")
     fetched = await storage.get_message(stored.id)
     assert fetched is not None
-    assert (fetched.content, fetched.title, fetched.metadata, fetched.msg_id) == (odd, odd, {odd: odd}, odd)
+    assert (fetched.seq, fetched.content, fetched.title, fetched.metadata, fetched.msg_id) == (
+        stored.seq,
+        odd,
+        odd,
+        {odd: odd},
+        odd,
+    )
     [again] = await append(storage, new_message(alice, "resent", channel="general", msg_id=odd, dedup_key=alice))
     assert (again.id, again.duplicate) == (stored.id, True)
     [cut] = await append(storage, new_message(alice, "cut short", channel="general", msg_id="a", dedup_key=alice))

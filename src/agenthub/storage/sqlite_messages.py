@@ -112,9 +112,9 @@ def _attach_receipts(conn: sqlite3.Connection, messages: list[Message]) -> list[
 def insert_messages(conn: sqlite3.Connection, new: Sequence[NewMessage], dedup_after: str) -> list[Message]:
     """Store messages inside the caller's write (other features use it to add stream entries to their writes).
 
-    Each table's rows go in with one statement (`RowsInsert`); the fresh messages' seqs follow the table's
-    sequence one by one, because this connection is the only writer. A repeated `msg_id` (within the dedup
-    window) answers the original."""
+    Each table's rows go in with one statement (`RowsInsert`); the fresh messages' seqs are the ones that
+    statement gave, one after the other up to the last rowid it inserted. A repeated `msg_id` (within the
+    dedup window) answers the original."""
     originals = _originals(conn, new, dedup_after)
     fresh = [m for index, m in enumerate(new) if index not in originals]
     if not fresh:
@@ -122,9 +122,7 @@ def insert_messages(conn: sqlite3.Connection, new: Sequence[NewMessage], dedup_a
     given = [(m.dedup_key, m.msg_id) for m in fresh if m.msg_id is not None]
     if len(set(given)) < len(given):  # a msg_id repeated within the batch answers the first: one by one
         return [message for m in new for message in insert_messages(conn, [m], dedup_after)]
-    row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'messages'").fetchone()
-    first_seq = (row[0] if row else 0) + 1
-    INSERT_MESSAGES.run(
+    last_seq = INSERT_MESSAGES.run(
         conn,
         [
             (
@@ -144,6 +142,7 @@ def insert_messages(conn: sqlite3.Connection, new: Sequence[NewMessage], dedup_a
             for m in fresh
         ],
     )
+    first_seq = last_seq - len(fresh) + 1
     once_before_commit(conn, "messages_fts", partial(_index_for_search, first_seq=first_seq))
     recipients: list[tuple[str, int]] = []
     dedup: list[tuple[str, str, int, str]] = []

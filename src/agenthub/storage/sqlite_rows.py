@@ -41,9 +41,11 @@ class RowsInsert:
         """The statement, whose one parameter is `json_parameter(rows)`."""
         self.one_by_one = f"{into} ({listed}) VALUES ({', '.join('?' * len(names))})"
 
-    def run(self, conn: sqlite3.Connection, rows: Sequence[Sequence[Any]]) -> None:
+    def run(self, conn: sqlite3.Connection, rows: Sequence[Sequence[Any]]) -> int:
+        """Insert `rows`; returns the rowid of the last one inserted (SQLite's `last_insert_rowid`)."""
         text = json_parameter(rows)
-        if text is None:
-            conn.executemany(self.one_by_one, rows)
-        else:
-            conn.execute(self.all_at_once, (text,))
+        if text is not None:
+            return conn.execute(self.all_at_once, (text,)).lastrowid or 0
+        conn.executemany(self.one_by_one, rows)  # `executemany` leaves `lastrowid` unset: ask
+        last: int = conn.execute("SELECT last_insert_rowid()").fetchone()[0]
+        return last
