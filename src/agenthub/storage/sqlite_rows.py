@@ -45,7 +45,9 @@ class RowsInsert:
         """Insert `rows`; returns the rowid of the last one inserted (SQLite's `last_insert_rowid`)."""
         text = json_parameter(rows)
         if text is not None:
-            return conn.execute(self.all_at_once, (text,)).lastrowid or 0
-        conn.executemany(self.one_by_one, rows)  # `executemany` leaves `lastrowid` unset: ask
-        last: int = conn.execute("SELECT last_insert_rowid()").fetchone()[0]
+            last = conn.execute(self.all_at_once, (text,)).lastrowid
+        else:
+            conn.executemany(self.one_by_one, rows)  # `executemany` leaves `lastrowid` unset: ask
+            last = conn.execute("SELECT last_insert_rowid()").fetchone()[0]
+        assert isinstance(last, int), "an INSERT always reports the last rowid"
         return last
