@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+import socket
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 from websockets.exceptions import ConnectionClosed
 
@@ -177,6 +179,18 @@ def test_a_body_over_the_limit_is_413(small_hub: HubProcess, agent: tuple[dict[s
 
         response = http.post("/api/messages", content=chunks(), headers={"Content-Type": "application/json"})
         assert_error_body(response, 413, "body_too_large")
+    # The same, all of it in one write: the hub has the whole body at once, with no length declared.
+    body = orjson.dumps(huge)
+    head = (
+        f"POST /api/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {agent[1]}\r\n"
+        "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    )
+    with socket.create_connection(("127.0.0.1", small_hub.port)) as sock:
+        sock.sendall(head.encode() + b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body))
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 413") and b'"code":"body_too_large"' in answer, answer[:300]
     assert stored_messages(small_hub) == before
 
 

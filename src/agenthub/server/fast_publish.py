@@ -87,10 +87,10 @@ async def _read_body(receive: Receive, limit: int) -> tuple[bytes, bool, Message
         chunk = message.get("body", b"")
         chunks.append(chunk)
         size += len(chunk)
+        if size > limit:  # even if that was all of it: a body streamed in without a length can be over too
+            return b"".join(chunks), False, None
         if not message.get("more_body", False):
             return b"".join(chunks), True, None
-        if size > limit:
-            return b"".join(chunks), False, None
 
 
 def _replay(body: bytes, complete: bool, last: Message | None, receive: Receive) -> Receive:
