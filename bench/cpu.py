@@ -2,11 +2,10 @@
 
 A server is read from `/proc/<pid>`: its CPU, and that of its busiest thread, because one thread can use one
 core at most (the hub's event loop, Redis's main thread; a thread that ended meanwhile counts in the total
-only). The load generators are this process's
-children that ended during the measurement (`getrusage`): each workload runs them in a pool that is closed
-before the figure is returned, so their CPU, start-up included, is counted. The machine's busy and stolen
-CPU come from `/proc/stat`; steal is CPU the hypervisor gave to another guest, and a trial with much of it
-measured a slower machine.
+only). The load generators are this process's children that ended during the measurement (`getrusage`):
+each workload runs them in a pool that is closed before the figure is returned, so their CPU, start-up
+included, is counted. The machine's busy and stolen CPU come from `/proc/stat`; steal is CPU the hypervisor
+gave to another guest, and a trial with much of it measured a slower machine.
 """
 
 from __future__ import annotations

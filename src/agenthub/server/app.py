@@ -27,7 +27,6 @@ from agenthub.server.routes import (
     tasks,
     threads,
 )
-from agenthub.server.waits import Waiting
 from agenthub.settings import HubSettings
 from agenthub.storage import Storage, storage_for_url
 
@@ -55,7 +54,7 @@ def create_app(settings: HubSettings, storage: Storage | None = None) -> FastAPI
         lifespan=lifespan,
     )
     app.state.hub = hub
-    app.state.waiting = Waiting()
+    app.state.waiting_requests = 0  # requests in a wait now (`server/waits.py`)
     install_error_handlers(app)
     # hung before agents: `/api/agents/hung` must not be taken for `/api/agents/{agent_id}`
     for module in (health, hung, agents, messages, channels, tasks, memory, locks, threads, approvals, audit, legacy):

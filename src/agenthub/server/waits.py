@@ -7,7 +7,7 @@ while it listens for the client's disconnect, and cancels the work when the disc
 cut short this way has done nothing; only a disconnect during the final write (a commit, milliseconds) can
 still leave its effect behind, as it would for any request.
 
-`/metrics` shows how many requests are waiting (`agenthub_waiting_requests`).
+`/metrics` shows how many requests are waiting (`app.state.waiting_requests` as `agenthub_waiting_requests`).
 """
 
 from __future__ import annotations
@@ -24,24 +24,17 @@ from agenthub.errors import BadRequest
 T = TypeVar("T")
 
 
-class Waiting:
-    """The requests waiting now; the app keeps one (`app.state.waiting`)."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-
 async def unless_abandoned(request: Request, work: Coroutine[Any, Any, T], wait: float) -> T:
     """The result of `work`, unless the client disconnects first: then `work` is cancelled, and the answer
     (a 400 `client_gone`) goes nowhere. With `wait` 0 (the request does not wait) `work` just runs."""
     if not wait:
         return await work
-    waiting: Waiting = request.app.state.waiting
-    waiting.count += 1
+    state = request.app.state  # `waiting_requests`, set to 0 by `create_app`
+    state.waiting_requests += 1
     try:
         return await _answer_unless_gone(request, work)
     finally:
-        waiting.count -= 1
+        state.waiting_requests -= 1
 
 
 async def _answer_unless_gone(request: Request, work: Coroutine[Any, Any, T]) -> T:

@@ -102,13 +102,13 @@ def _marks(values: Sequence[Any]) -> str:
 
 
 def _select(conn: sqlite3.Connection, task_id: str) -> Task | None:
-    row = conn.execute(f"SELECT {WITH_TOKEN} FROM tasks t WHERE t.id = ?", (task_id,)).fetchone()
-    return task_from_row(row) if row else None
+    found = _select_to_change(conn, task_id)
+    return found[0] if found else None
 
 
 def _select_to_change(conn: sqlite3.Connection, task_id: str) -> tuple[Task, bool] | None:
-    """The task, and whether other tasks depend on it: read in the same statement, so that a change without
-    dependents skips their update."""
+    """The task, and whether other tasks depend on it: read in the same statement (one index probe), so that
+    a change without dependents skips their update."""
     row = conn.execute(
         f"SELECT {WITH_TOKEN}, EXISTS (SELECT 1 FROM task_deps d WHERE d.depends_on = t.id)"
         " FROM tasks t WHERE t.id = ?",

@@ -47,7 +47,7 @@ async def metrics(request: Request, hub: HubDep) -> str:
             "agenthub_waiting_requests",
             "gauge",
             "HTTP requests waiting (long polls, blocking locks, approval waits)",
-            request.app.state.waiting.count,
+            request.app.state.waiting_requests,
         ),
         ("agenthub_uptime_seconds", "gauge", "seconds since the hub started", current.uptime_seconds),
         ("agenthub_gc_frozen_objects", "gauge", "objects kept out of garbage collection", gc.get_freeze_count()),
