@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
 
 from agenthub.hub import VERSION, Hub
 from agenthub.server import ws
@@ -38,8 +39,9 @@ def create_app(settings: HubSettings, storage: Storage | None = None) -> FastAPI
     hub = Hub(settings, storage)
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await hub.start()
+        resolve_routes(app)
         try:
             async with mcp_sessions:  # the MCP session manager's own lifespan
                 yield
@@ -65,3 +67,11 @@ def create_app(settings: HubSettings, storage: Storage | None = None) -> FastAPI
     app.add_middleware(JsonBodies)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app
+
+
+def resolve_routes(app: FastAPI) -> None:
+    """Have FastAPI resolve every route now. It does so for an included router when a request first reaches it,
+    which made the first WebSocket connection after a start wait about 250 ms while every router before
+    `/ws` was resolved."""
+    for _ in iter_route_contexts(app.routes):
+        pass
