@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
 import time
 
 from agenthub.hub.agents import Agents
 from agenthub.hub.approvals import Approvals
 from agenthub.hub.audit import AuditLog
 from agenthub.hub.auth import OPERATOR_ACTOR, Actor, ensure_hub_token
+from agenthub.hub.background import Repeating
 from agenthub.hub.delivery import Router, Session
 from agenthub.hub.hung import HungAgents
 from agenthub.hub.locks import Locks
@@ -26,7 +24,6 @@ from agenthub.storage import Storage
 
 __all__ = ["OPERATOR_ACTOR", "VERSION", "Actor", "Hub", "Session"]
 
-log = logging.getLogger(__name__)
 VERSION = "0.1.0"
 PRUNE_EVERY = 3600.0
 
@@ -59,8 +56,15 @@ class Hub:
         self.hung = HungAgents(storage, self.agents, self.presence)
         self.tasks = Tasks(storage, self.agents, self.presence, self.router, settings)
         self.started_at = time.monotonic()
-        self._maintenance: asyncio.Task[None] | None = None
-        self._expiry: asyncio.Task[None] | None = None
+        self._maintenance = Repeating(PRUNE_EVERY, {"pruning the dedup window": self.messages.prune})
+        self._expiry = Repeating(  # each tells whoever waits for what lapsed
+            settings.expiry_sweep_interval,
+            {
+                "the memory expiry sweep": self.memory.sweep,
+                "the lock expiry sweep": self.locks.sweep,
+                "the approval expiry sweep": self.approvals.sweep,
+            },
+        )
 
     async def start(self) -> None:
         await self.storage.open()
@@ -69,15 +73,12 @@ class Hub:
         self.router.load(await self.storage.list_subscriptions())
         await self.presence.start()
         await self.tasks.open()
-        self._maintenance = asyncio.create_task(self._maintain())
-        self._expiry = asyncio.create_task(self._expire_forever())
+        self._maintenance.start()
+        self._expiry.start()
 
     async def stop(self) -> None:
-        for task in (self._maintenance, self._expiry):
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+        await self._maintenance.stop()
+        await self._expiry.stop()
         await self.tasks.close()
         await self.presence.stop()
         await self.storage.close()
@@ -102,21 +103,3 @@ class Hub:
             last_seq=counts["last_seq"],
             uptime_seconds=round(time.monotonic() - self.started_at, 3),
         )
-
-    async def _maintain(self) -> None:
-        while True:
-            try:
-                await self.messages.prune()
-            except Exception:  # maintenance must outlive one bad pass
-                log.exception("pruning the dedup window failed")
-            await asyncio.sleep(PRUNE_EVERY)
-
-    async def _expire_forever(self) -> None:
-        """Lapse memory keys, locks and approval requests whose time is up (each tells whoever waits)."""
-        while True:
-            await asyncio.sleep(self.settings.expiry_sweep_interval)
-            for sweep in (self.memory.sweep, self.locks.sweep, self.approvals.sweep):
-                try:
-                    await sweep()
-                except Exception:  # the sweeper must outlive one bad pass
-                    log.exception("expiry sweep failed")

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
 import time
 
 from agenthub._time import now_iso, utcnow
 from agenthub.hub.agents import Agents
+from agenthub.hub.background import Repeating
 from agenthub.hub.delivery import Router, event_frame
 from agenthub.models import Agent, AgentStatus
 from agenthub.storage import Storage
-
-log = logging.getLogger(__name__)
 
 
 def _presence(agent: Agent) -> dict[str, object]:
@@ -33,11 +29,10 @@ class Presence:
         self._agents = agents
         self._router = router
         self._offline_after = offline_after
-        self._sweep_interval = sweep
         self._connections: dict[str, int] = {}
         self._beats: dict[str, float] = {}  # agent id -> monotonic time of the last heartbeat
         self._dirty: dict[str, tuple[AgentStatus, str]] = {}
-        self._task: asyncio.Task[None] | None = None
+        self._sweeper = Repeating(sweep, {"the presence sweep": self._sweep_once})
 
     async def start(self) -> None:
         # Nobody is connected to a hub that just started: whatever the last run left says "online" is stale.
@@ -46,13 +41,10 @@ class Presence:
             self._agents.set_live(agent_id, AgentStatus.offline, self._agents.get(agent_id).last_seen)
         if stale:
             await self._storage.set_presence(stale)
-        self._task = asyncio.create_task(self._sweep_forever())
+        self._sweeper.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await self._sweeper.stop()
         await self.flush()
 
     def is_live(self, agent_id: str) -> bool:
@@ -115,11 +107,6 @@ class Presence:
                 self._beats.pop(agent.id, None)
                 self._change(agent.id, AgentStatus.offline)
 
-    async def _sweep_forever(self) -> None:
-        while True:
-            await asyncio.sleep(self._sweep_interval)
-            try:
-                self.sweep()
-                await self.flush()
-            except Exception:  # the sweeper must outlive one bad pass
-                log.exception("presence sweep failed")
+    async def _sweep_once(self) -> None:
+        self.sweep()
+        await self.flush()

@@ -25,6 +25,7 @@ from agenthub._time import now_iso, to_iso, utcnow
 from agenthub.errors import Conflict, Forbidden, InvalidField, NotFound
 from agenthub.hub.agents import Agents
 from agenthub.hub.auth import Actor
+from agenthub.hub.background import Repeating
 from agenthub.hub.delivery import Router, event_frame
 from agenthub.hub.presence import Presence
 from agenthub.hub.task_rules import (
@@ -79,18 +80,15 @@ class Tasks:
         self._settings = settings
         self._offline_since: dict[str, float] = {}  # assignee id -> monotonic time it was first seen offline
         self._touched: dict[str, float] = {}  # agent id -> monotonic time its task work last counted as a heartbeat
-        self._reaper: asyncio.Task[None] | None = None
+        self._reaper = Repeating(settings.reaper_interval, {"the task reaper": self.reap})
 
     async def open(self) -> None:
         # Leases that lapsed while the hub was down are taken back before the first request is served.
         await self.reap()
-        self._reaper = asyncio.create_task(self._reap_forever())
+        self._reaper.start()
 
     async def close(self) -> None:
-        if self._reaper is not None:
-            self._reaper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._reaper
+        await self._reaper.stop()
 
     # -- delivery --------------------------------------------------------------------------------------
 
@@ -471,14 +469,6 @@ class Tasks:
         return public(await self._change(actor, task_id, decide))
 
     # -- the reaper ------------------------------------------------------------------------------------
-
-    async def _reap_forever(self) -> None:
-        while True:
-            await asyncio.sleep(self._settings.reaper_interval)
-            try:
-                await self.reap()
-            except Exception:  # the reaper must outlive one bad pass
-                log.exception("task reaper pass failed")
 
     async def reap(self) -> int:
         """One pass: take back lapsed leases, redistribute the tasks of agents offline past the grace period."""
