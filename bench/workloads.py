@@ -514,8 +514,8 @@ def redis_create_tasks(port: int, total: int) -> None:
 
 
 def hub_cas(ws_base: str, agents: list[Agent], duration: float) -> tuple[int, int]:
-    """Each client increments one shared counter with compare-and-set, retrying on conflict;
-    returns (successful writes, conflicts)."""
+    """Each client increments one shared counter with compare-and-set, retrying on conflict with the value the
+    refusal carries; returns (successful writes, conflicts)."""
 
     async def client(agent: Agent, stop_at: float) -> tuple[int, int]:
         wins = conflicts = 0
@@ -529,8 +529,8 @@ def hub_cas(ws_base: str, agents: list[Agent], duration: float) -> tuple[int, in
                     wins += 1
                     value, version = frame["data"]["value"], frame["data"]["version"]
                     continue
-                conflicts += 1
-                current = (await request("memory:get", {"key": "bench/counter"}))["data"]
+                conflicts += 1  # the refusal carries the key as it is now: no read before the next try
+                current = frame["error"]["details"]["current"]
                 value, version = current["value"], current["version"]
         return wins, conflicts
 

@@ -46,6 +46,7 @@ async def test_async_memory_watch_and_cas(shared_hub: HubProcess, unique: str) -
         with pytest.raises(Conflict) as refused:
             await agent.set_memory(key, "stale", if_version=0)
         assert refused.value.details["current_version"] == 1
+        assert refused.value.details["current"]["value"] == {"findings": "..."}  # no need to read it again
         assert (await agent.set_memory(key, "fresh", if_version=1)).version == 2
         first, second = await asyncio.wait_for(events.get(), 10), await asyncio.wait_for(events.get(), 10)
         assert [(e.version, e.memory.value if e.memory else None) for e in (first, second)] == [

@@ -66,7 +66,12 @@ def test_versions_cas_and_keys_with_slashes(shared_hub: HubProcess, unique: str)
         assert first.json()["version"] == 1
         again = http.post("/api/memory", json={"key": key, "value": 2, "if_version": 0})
         assert again.status_code == 409
-        assert again.json()["error"]["details"] == {"key": key, "current_version": 1, "if_version": 0}
+        assert again.json()["error"]["details"] == {
+            "key": key,
+            "current_version": 1,
+            "if_version": 0,
+            "current": first.json(),  # the loser of a race need not read the key again
+        }
         stale = http.put(f"/api/memory/key/{key}", json={"value": 3, "if_version": 7})
         assert stale.status_code == 409
         assert stale.json()["error"]["details"]["current_version"] == 1
@@ -147,6 +152,31 @@ def test_access_control_for_read_and_write(shared_hub: HubProcess, unique: str) 
         assert http.get(f"/api/memory/history/{key}").status_code == 403
     with shared_hub.client(reader_token) as http:
         assert [v["value"] for v in http.get(f"/api/memory/history/{key}").json()] == ["s", "r", "o", None]
+
+
+def test_a_refused_compare_and_set_shows_the_key_only_to_those_who_may_read_it(
+    shared_hub: HubProcess, unique: str
+) -> None:
+    reader, reader_token = shared_hub.register(f"cas-reader-{unique}")
+    writer, writer_token = shared_hub.register(f"cas-writer-{unique}")
+    key = f"{unique}/guarded"
+    acl = {"read": [reader["id"]], "write": [reader["id"], writer["id"]]}
+    with shared_hub.client() as http:
+        assert http.post("/api/memory", json={"key": key, "value": [1], "access_control": acl}).status_code == 201
+    with shared_hub.client(writer_token) as http:  # may write, may not read
+        refused = http.put(f"/api/memory/key/{key}", json={"value": [2], "if_version": 5})
+        assert refused.status_code == 409
+        assert refused.json()["error"]["details"] == {"key": key, "current_version": 1, "if_version": 5}
+        assert http.put(f"/api/memory/key/{key}", json={"value": [2], "if_version": 1}).json()["version"] == 2
+    with shared_hub.client(reader_token) as http:
+        stored = http.get(f"/api/memory/key/{key}").json()
+        refused = http.put(f"/api/memory/key/{key}", json={"value": [3], "if_version": 1})
+        assert refused.status_code == 409
+        assert refused.json()["error"]["details"]["current"] == stored
+        assert stored["value"] == [2]
+        deleting = http.delete(f"/api/memory/key/{key}", params={"if_version": 1})
+        assert deleting.status_code == 409
+        assert deleting.json()["error"]["details"]["current"] == stored
 
 
 def _wait_for(check: Any, timeout: float = 15.0) -> Any:

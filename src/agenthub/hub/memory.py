@@ -8,6 +8,7 @@ callback, which runs in commit order: a watcher sees a key's versions in increas
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import orjson
 
@@ -102,7 +103,7 @@ class SharedMemory:
                 raise Forbidden(
                     "only the key's creator or the operator may change its access_control", code="acl_owner_only"
                 )
-            _check_version(key, current, update.if_version)
+            _check_version(actor, key, current, update.if_version)
 
         now = utcnow()
         expires = to_iso(now + timedelta(seconds=update.ttl_seconds)) if update.ttl_seconds is not None else None
@@ -123,7 +124,7 @@ class SharedMemory:
                 raise _not_found(memory_id or key)
             if not may(actor, current, "write"):
                 raise Forbidden(f"{actor.name} may not delete memory key {key!r}", code="memory_write_denied")
-            _check_version(key, current, if_version)
+            _check_version(actor, key, current, if_version)
 
         await self._storage.delete_memory(key, actor.agent_id, now_iso(), guard, self._publish)
 
@@ -174,12 +175,13 @@ class SharedMemory:
                     session.push_event(frame)
 
 
-def _check_version(key: str, current: Memory | None, if_version: int | None) -> None:
+def _check_version(actor: Actor, key: str, current: Memory | None, if_version: int | None) -> None:
+    """Refuse a compare-and-set whose `if_version` is not the key's version. The refusal carries the key as it
+    is (`current`) when the actor may read it, so that the loser of a race can try again without reading."""
     version = current.version if current is not None else 0
     if if_version is not None and if_version != version:
         what = "does not exist" if current is None else f"is at version {version}"
-        raise Conflict(
-            f"memory key {key!r} {what}, not version {if_version}",
-            code="version_mismatch",
-            details={"key": key, "current_version": version, "if_version": if_version},
-        )
+        details: dict[str, Any] = {"key": key, "current_version": version, "if_version": if_version}
+        if current is not None and may(actor, current, "read"):
+            details["current"] = current.model_dump(mode="json")
+        raise Conflict(f"memory key {key!r} {what}, not version {if_version}", code="version_mismatch", details=details)

@@ -60,7 +60,8 @@ async def memory_set(
     if_version: Annotated[int | None, Field(ge=0, description="the version you read; 0: only if new")] = None,
 ) -> str:
     """Use to write shared state. Pass if_version so that a change another agent made since you read it is
-    refused as a conflict instead of overwritten; then read again and retry."""
+    refused as a conflict instead of overwritten; the conflict shows the key as it is now (its value and
+    version), so merge your change into it and retry with that version."""
     async with acting(ctx) as agent:
         memory = await agent.set_memory(key, value, if_version=if_version)
     return dumps({"key": memory.key, "version": memory.version})
