@@ -12,7 +12,7 @@ import contextlib
 import time
 from collections.abc import Callable
 from datetime import timedelta
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from agenthub._ids import new_id
 from agenthub._time import TIMER_SLACK, now_iso, to_iso, utcnow
@@ -101,6 +101,7 @@ class Locks:
     def __init__(self, storage: Storage) -> None:
         self._storage = storage
         self._freed = asyncio.Event()
+        self._abandoned: set[asyncio.Future[None]] = set()  # releases of locks taken for requests given up on
 
     def freed(self) -> None:
         """Some lock went away: wake every blocked acquire to try again."""
@@ -128,8 +129,12 @@ class Locks:
                 acquired_at=now_iso(),
                 expires_at=_expiry(request.ttl_seconds),
             )
+            taking = asyncio.ensure_future(self._storage.acquire_lock(new, guard))
             try:
-                return await self._storage.acquire_lock(new, guard)
+                return await asyncio.shield(taking)
+            except asyncio.CancelledError:  # the client went away (or the hub stops) while the lock was being taken
+                taking.add_done_callback(partial(self._release_abandoned, actor))
+                raise
             except LockHeld as held:
                 left = deadline - time.monotonic()
                 if left <= 0:
@@ -158,6 +163,17 @@ class Locks:
         lock = await self._storage.release_lock(lock_id, actor.agent_id, now_iso(), guard)
         self.freed()
         return lock
+
+    def _release_abandoned(self, actor: Actor, taking: asyncio.Future[Lock]) -> None:
+        """A lock taken for a request that was given up on is released at once, not left to its TTL."""
+        if not taking.cancelled() and taking.exception() is None:
+            releasing = asyncio.ensure_future(self._release_quietly(actor, taking.result().id))
+            self._abandoned.add(releasing)
+            releasing.add_done_callback(self._abandoned.discard)
+
+    async def _release_quietly(self, actor: Actor, lock_id: str) -> None:
+        with contextlib.suppress(Exception):  # already released or lapsed, or the hub is stopping: nothing to undo
+            await self.release(actor, lock_id)
 
     async def get(self, lock_id: str) -> Lock:
         lock = await self._storage.get_lock(lock_id, now_iso())

@@ -5,7 +5,8 @@ would finish on behalf of nobody: note inbox messages as delivered to a reader w
 holder who is gone (and keep others out until its TTL lapses). `unless_abandoned` runs the route's work
 while it listens for the client's disconnect, and cancels the work when the disconnect comes first. A wait
 cut short this way has done nothing; only a disconnect during the final write (a commit, milliseconds) can
-still leave its effect behind, as it would for any request.
+still leave its effect behind, as it would for any request, except a lock, which the hub then releases
+(`Locks.acquire`).
 
 `/metrics` shows how many requests are waiting (`app.state.waiting_requests` as `agenthub_waiting_requests`).
 """
