@@ -49,7 +49,8 @@ def raw_request(hub: HubProcess, method: str, path: str, token: str, body: Any =
     """A request sent over a socket of its own, so the test can close it while the hub waits."""
     payload = b"" if body is None else orjson.dumps(body)
     head = (
-        f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
+        f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{hub.port}\r\nAuthorization: Bearer {token}\r\n"
+        "Accept: application/json, text/event-stream\r\n"  # what an MCP client sends to `/mcp`
         f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n"
     )
     sock = socket.create_connection(("127.0.0.1", hub.port))
@@ -85,6 +86,21 @@ def test_a_long_poll_abandoned_by_its_client_notes_no_delivery(shared_hub: HubPr
         while sender.get(f"/api/messages/{sent['id']}").json()["receipts"][0]["delivered_at"] is None:
             assert time.monotonic() < deadline, "the delivery to a reader that stayed was never noted"
             time.sleep(0.05)  # polling the hub (another process) with a deadline
+
+
+def test_an_mcp_inbox_wait_abandoned_by_its_client_reads_nothing(shared_hub: HubProcess, unique: str) -> None:
+    """`read_inbox` over the hub's `/mcp` marks what it returns as read; a client gone must not lose messages."""
+    reader, reader_token = shared_hub.register(f"mcp-reader-{unique}")
+    _, sender_token = shared_hub.register(f"mcp-sender-{unique}")
+    read_inbox = {"name": "read_inbox", "arguments": {"wait_seconds": 30}}
+    call = {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": read_inbox}
+    with (
+        abandoned(shared_hub, "POST", "/mcp", reader_token, call),
+        shared_hub.client(sender_token) as sender,
+        shared_hub.client(reader_token) as reader_http,
+    ):
+        sent = sender.post("/api/messages", json={"recipients": [reader["id"]], "content": "still there?"})
+        assert [m["id"] for m in reader_http.get("/api/inbox").json()] == [sent.json()["id"]]
 
 
 def test_a_blocking_lock_abandoned_by_its_client_is_not_taken(shared_hub: HubProcess, unique: str) -> None:
