@@ -1,10 +1,12 @@
-"""The hub stores a loop turn's publishes as one write, and a publish the write refuses fails alone."""
+"""The hub stores a loop turn's publishes as one write, a publish the write refuses fails alone, and the dedup
+window is pruned from the start."""
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -63,3 +65,31 @@ async def test_a_publish_the_write_refuses_fails_alone(hub: Hub, tmp_path: Path)
     stored = await hub.storage.query_messages(MessageQuery(channel="c", since=0))
     assert contents(stored) == ["kept", "before", "after"]
     assert published(tmp_path / "hub.db") == 3  # kept; then before and after, each on its own
+
+
+async def test_a_hub_prunes_the_dedup_window_as_it_starts(tmp_path: Path) -> None:
+    """Pruning runs hourly, and first as the hub starts: a hub restarted more often than that still prunes."""
+    settings = HubSettings(data_dir=tmp_path, dedup_window_seconds=0.05)
+    first = Hub(settings, SQLiteStorage(tmp_path / "hub.db"))
+    await first.start()
+    await first.messages.submit([replace(message("once"), msg_id="m1", dedup_key="op")], list)
+    await first.stop()
+    assert _dedup_rows(tmp_path / "hub.db") == 1
+    await asyncio.sleep(0.1)  # past the window
+    second = Hub(settings, SQLiteStorage(tmp_path / "hub.db"))
+    await second.start()
+    try:
+        for _ in range(200):
+            if _dedup_rows(tmp_path / "hub.db") == 0:
+                break
+            await asyncio.sleep(0.01)
+        assert _dedup_rows(tmp_path / "hub.db") == 0
+    finally:
+        await second.stop()
+
+
+def _dedup_rows(path: Path) -> int:
+    with sqlite3.connect(path) as conn:
+        (count,) = conn.execute("SELECT count(*) FROM message_dedup").fetchone()
+    conn.close()
+    return int(count)

@@ -56,7 +56,9 @@ class Hub:
         self.hung = HungAgents(storage, self.agents, self.presence)
         self.tasks = Tasks(storage, self.agents, self.presence, self.router, settings)
         self.started_at = time.monotonic()
-        self._maintenance = Repeating(PRUNE_EVERY, {"pruning the dedup window": self.messages.prune})
+        self._maintenance = Repeating(  # at start too: a hub restarted more often than hourly still prunes
+            PRUNE_EVERY, {"pruning the dedup window": self.messages.prune}, right_away=True
+        )
         self._expiry = Repeating(  # each tells whoever waits for what lapsed
             settings.expiry_sweep_interval,
             {

@@ -60,12 +60,13 @@ class FailureLog:
 
 
 class Repeating:
-    """Runs its passes, in order, every `seconds` from `start()` to `stop()`; one failing pass does not keep
-    the others from running."""
+    """Runs its passes, in order, every `seconds` from `start()` to `stop()` (the first time at once with
+    `right_away`); one failing pass does not keep the others from running."""
 
-    def __init__(self, seconds: float, passes: dict[str, Pass]) -> None:
+    def __init__(self, seconds: float, passes: dict[str, Pass], *, right_away: bool = False) -> None:
         self.seconds = seconds
         self._passes = [(work, FailureLog(what)) for what, work in passes.items()]
+        self._right_away = right_away
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -79,8 +80,9 @@ class Repeating:
             self._task = None
 
     async def _run(self) -> None:
-        while True:
+        if not self._right_away:
             await asyncio.sleep(self.seconds)
+        while True:
             for work, failures in self._passes:
                 try:
                     await work()
@@ -88,3 +90,4 @@ class Repeating:
                     failures.failed(error)
                 else:
                     failures.passed()
+            await asyncio.sleep(self.seconds)
