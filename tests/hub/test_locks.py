@@ -4,27 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from agenthub.hub import OPERATOR_ACTOR, Actor, Hub
 from agenthub.models import Lock, LockRequest, RegisterRequest
-from agenthub.settings import HubSettings
 from agenthub.storage import NewLock
 from agenthub.storage.base import LockGuard
-from agenthub.storage.sqlite import SQLiteStorage
-
-
-@pytest.fixture
-async def hub(tmp_path: Path) -> AsyncIterator[Hub]:
-    started = Hub(HubSettings(data_dir=tmp_path), SQLiteStorage(tmp_path / "hub.db"))
-    await started.start()
-    try:
-        yield started
-    finally:
-        await started.stop()
 
 
 async def _agent(hub: Hub, name: str) -> Actor:

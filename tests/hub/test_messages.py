@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
-
-import pytest
 
 from agenthub._ids import new_ordered_id
 from agenthub._time import now_iso
@@ -34,16 +31,6 @@ def published(path: Path) -> int:
         (count,) = conn.execute("SELECT count(*) FROM audit_log WHERE action = 'message.published'").fetchone()
     conn.close()
     return int(count)
-
-
-@pytest.fixture
-async def hub(tmp_path: Path) -> AsyncIterator[Hub]:
-    started = Hub(HubSettings(data_dir=tmp_path), SQLiteStorage(tmp_path / "hub.db"))
-    await started.start()
-    try:
-        yield started
-    finally:
-        await started.stop()
 
 
 async def test_a_turns_publishes_are_one_write_answered_publish_by_publish(hub: Hub, tmp_path: Path) -> None:
