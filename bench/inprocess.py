@@ -31,7 +31,7 @@ from agenthub.models.messages import MessageCreate
 from agenthub.models.tasks import ClaimRequest, CompleteRequest, TaskCreate
 from agenthub.settings import HubSettings
 from agenthub.storage.sqlite import SQLiteStorage
-from bench.cpu import Watch, cpu_seconds
+from bench.cpu import Watch
 
 AGENTS = 16
 WINDOW = 64
@@ -106,17 +106,16 @@ async def measure(workload: str, seconds: float, data: Path) -> dict[str, float]
         if workload == "tasks":
             await _queue_tasks(hub, actors[0], int(seconds * TASKS_PER_SECOND))
         pid = os.getpid()
-        watch, cpu, started = Watch(pid, 0), cpu_seconds(pid), time.monotonic()
+        watch, started = Watch(pid, 0), time.monotonic()
         done = await run(hub, actors, seconds)
-        elapsed, used = time.monotonic() - started, cpu_seconds(pid) - cpu
-        usage = watch.usage()
+        elapsed, usage = time.monotonic() - started, watch.usage()
     finally:
         await hub.stop()
     return {
         "per_second": done / elapsed,
         "cores": usage["server_cores"],
         "busiest_thread_cores": usage["busiest_thread_cores"],
-        "cpu_us_each": 1e6 * used / max(done, 1),
+        "cpu_us_each": 1e6 * usage["server_cores"] * elapsed / max(done, 1),
     }
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -12,6 +11,7 @@ from agenthub.hub import OPERATOR_ACTOR, Actor, Hub
 from agenthub.models import Lock, LockRequest, RegisterRequest
 from agenthub.storage import NewLock
 from agenthub.storage.base import LockGuard
+from tests.hub.helpers import rows
 
 
 async def _agent(hub: Hub, name: str) -> Actor:
@@ -56,9 +56,4 @@ async def test_a_request_given_up_on_during_its_final_write_releases_the_lock(
 
 
 def _lock_actions(path: Path) -> list[str]:
-    with sqlite3.connect(path) as conn:
-        actions = [
-            row[0] for row in conn.execute("SELECT action FROM audit_log WHERE action LIKE 'lock.%' ORDER BY id")
-        ]
-    conn.close()
-    return actions
+    return [action for (action,) in rows(path, "SELECT action FROM audit_log WHERE action LIKE 'lock.%' ORDER BY id")]

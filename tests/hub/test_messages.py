@@ -15,6 +15,7 @@ from agenthub.models import Message
 from agenthub.settings import HubSettings
 from agenthub.storage import MessageQuery, NewMessage
 from agenthub.storage.sqlite import SQLiteStorage
+from tests.hub.helpers import rows
 
 
 def message(content: str) -> NewMessage:
@@ -27,9 +28,7 @@ def contents(messages: list[Message]) -> list[str]:
 
 def published(path: Path) -> int:
     """Audit entries of published messages: one per sender and write."""
-    with sqlite3.connect(path) as conn:
-        (count,) = conn.execute("SELECT count(*) FROM audit_log WHERE action = 'message.published'").fetchone()
-    conn.close()
+    [(count,)] = rows(path, "SELECT count(*) FROM audit_log WHERE action = 'message.published'")
     return int(count)
 
 
@@ -76,7 +75,5 @@ async def test_a_hub_prunes_the_dedup_window_as_it_starts(tmp_path: Path) -> Non
 
 
 def _dedup_rows(path: Path) -> int:
-    with sqlite3.connect(path) as conn:
-        (count,) = conn.execute("SELECT count(*) FROM message_dedup").fetchone()
-    conn.close()
+    [(count,)] = rows(path, "SELECT count(*) FROM message_dedup")
     return int(count)
