@@ -12,6 +12,7 @@ class from the `{"error": {"code", "message", "details"}}` body it receives.
     ├── TooLarge                     413 too_large
     ├── InvalidField                 422 invalid_field
     ├── RateLimited                  429 rate_limited
+    ├── StorageUnavailable           503 storage_unavailable (the hub cannot keep what it is sent)
     └── HubUnavailable               503 hub_unavailable (client side: the hub cannot be reached)
 
 Each class's docstring is its default message.
@@ -30,6 +31,7 @@ __all__ = [
     "InvalidField",
     "NotFound",
     "RateLimited",
+    "StorageUnavailable",
     "TooLarge",
     "Unauthorized",
     "error_from_body",
@@ -112,6 +114,13 @@ class RateLimited(AgentHubError):
     default_code = "rate_limited"
 
 
+class StorageUnavailable(AgentHubError):
+    """The hub cannot store anything now: see its log."""
+
+    status = 503
+    default_code = "storage_unavailable"
+
+
 class HubUnavailable(AgentHubError):
     """The hub cannot be reached: is `agenthub serve` running?"""
 
@@ -121,7 +130,17 @@ class HubUnavailable(AgentHubError):
 
 _BY_STATUS: dict[int, type[AgentHubError]] = {
     cls.status: cls
-    for cls in (BadRequest, Unauthorized, Forbidden, NotFound, Conflict, TooLarge, InvalidField, RateLimited)
+    for cls in (
+        BadRequest,
+        Unauthorized,
+        Forbidden,
+        NotFound,
+        Conflict,
+        TooLarge,
+        InvalidField,
+        RateLimited,
+        StorageUnavailable,
+    )
 }
 
 

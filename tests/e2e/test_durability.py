@@ -1,11 +1,19 @@
-"""Acknowledged means durable: SIGKILL right after acknowledgements loses nothing; clean SIGTERM shutdown."""
+"""Acknowledged means durable: SIGKILL right after acknowledgements loses nothing; clean SIGTERM shutdown; a
+database file removed under the hub stops every acknowledgement."""
 
 from __future__ import annotations
 
 import asyncio
 import signal
 import sqlite3
+import time
 
+import httpx
+import pytest
+
+from agenthub.client import Client
+from agenthub.errors import StorageUnavailable
+from tests.e2e.clihelp import cli
 from tests.hubproc import HubProcess
 from tests.wsclient import RawSocket
 
@@ -86,3 +94,43 @@ def test_sigterm_shuts_down_cleanly(hub: HubProcess) -> None:
     with sqlite3.connect(hub.data_dir / "agenthub.db") as db:
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert db.execute("SELECT COUNT(*) FROM messages WHERE channel = 'bye'").fetchone() == (1,)
+
+
+async def _ws_publish(hub: HubProcess, agent_id: str, token: str) -> dict[str, object]:
+    sock = await RawSocket.open(hub.ws_url, agent_id, token)
+    try:
+        return await asyncio.wait_for(await sock.send_frame("message:send", {"channel": "gone", "content": "x"}), 10)
+    finally:
+        await sock.close()
+
+
+def test_a_database_file_removed_under_the_hub_stops_every_write_and_fails_health(hub: HubProcess) -> None:
+    agent, token = hub.register("keeper")
+    with Client(hub.url, token=token) as client:
+        client.send_message("before", channel="gone")
+        for path in hub.data_dir.glob("agenthub.db*"):  # as `rm -rf` of the data dir would, the log aside
+            path.unlink()
+        deadline = time.monotonic() + 10  # the hub looks once a second
+        while (health := httpx.get(f"{hub.url}/health")).status_code == 200 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert health.status_code == 503
+        assert health.json()["error"]["code"] == "storage_lost"
+
+        with pytest.raises(StorageUnavailable) as refused:  # the SDK, through HTTP's publish fast path
+            client.send_message("after", channel="gone")
+        assert refused.value.code == "storage_lost"
+        assert "removed or replaced" in refused.value.message
+        with pytest.raises(StorageUnavailable):  # a write through FastAPI's routes
+            client.set_memory("k", 1)
+    frame = asyncio.run(_ws_publish(hub, agent["id"], token))
+    assert frame["type"] == "error"
+    assert frame["error"] == {**health.json()["error"], "status": 503}
+    result = cli(hub, "send", "gone", "from the cli")
+    assert result.code == 1 and result.out == ""
+    assert result.err_lines == [f"agenthub: {refused.value.message} [storage_lost]"]
+
+    assert hub.stop() == 0
+    log = " ".join(hub.log_path.read_text().split())  # as one line: the console log wraps its lines
+    assert log.count("was removed or replaced while the hub was running") == 1  # said once, not per write
+    assert "Traceback" not in log
+    assert not list(hub.data_dir.glob("agenthub.db*"))  # nothing was written anew in its place

@@ -5,6 +5,7 @@ import logging
 
 import pytest
 
+from agenthub.errors import StorageUnavailable
 from agenthub.hub.background import REPEAT_LOG_EVERY, FailureLog, Repeating
 
 
@@ -66,3 +67,23 @@ async def test_every_pass_runs_each_round_though_one_fails(caplog: pytest.LogCap
     await asyncio.sleep(0.05)
     assert rounds == stopped_at >= 5  # it stops with the hub
     assert _lines(caplog) == [("ERROR", "the broken pass failed", True)]
+
+
+async def test_a_pass_refused_for_lost_storage_is_not_logged_again(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="agenthub.hub.background")
+    rounds = 0
+    enough = asyncio.Event()
+
+    async def sometimes_refused() -> None:  # a sweep that writes only when it found something
+        nonlocal rounds
+        rounds += 1
+        if rounds == 6:
+            enough.set()
+        if rounds % 2:
+            raise StorageUnavailable(code="storage_lost")
+
+    repeating = Repeating(0.001, {"the sweep": sometimes_refused})
+    repeating.start()
+    await asyncio.wait_for(enough.wait(), 10)
+    await repeating.stop()
+    assert _lines(caplog) == []  # the storage said why, once: no traceback, no "works again" each other pass

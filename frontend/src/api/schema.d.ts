@@ -1131,7 +1131,7 @@ export interface paths {
         };
         /**
          * Health
-         * @description Liveness, without auth.
+         * @description Liveness, without auth: 200, or 503 when the hub can no longer store what it is sent.
          */
         get: operations["health_health_get"];
         put?: never;
@@ -9153,6 +9153,15 @@ export interface operations {
             };
             /** @description rate limited: see Retry-After */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the hub can no longer store anything: restart it */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

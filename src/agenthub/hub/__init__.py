@@ -95,8 +95,9 @@ class Hub:
 
     async def status(self) -> HubStatus:
         counts = await self.storage.counts()
+        failure = self.storage.failure
         return HubStatus(
-            status="ok",
+            status="ok" if failure is None else failure.code,
             version=VERSION,
             agents=counts["agents"],
             online_agents=len(self.agents.online()),

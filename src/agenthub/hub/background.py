@@ -4,7 +4,8 @@ Each runs every so many seconds until the hub stops, and outlives a pass that fa
 its traceback once; while the same pass keeps failing (the data directory gone, the disk full) it is logged
 again at most once a minute, in one line with a count, and once more when a pass succeeds again. Logged every
 time, a sweep that runs each second filled the log with three tracebacks a second and kept a core a third
-busy formatting them.
+busy formatting them. A pass refused because the storage can no longer store anything (`StorageUnavailable`)
+is neither: the storage has logged why, once, and every pass until the hub restarts would only repeat it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
+
+from agenthub.errors import StorageUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +89,8 @@ class Repeating:
             for work, failures in self._passes:
                 try:
                     await work()
+                except StorageUnavailable:  # said once where it was found; a pass cannot help it
+                    continue
                 except Exception as error:  # the pass must outlive one bad run
                     failures.failed(error)
                 else:

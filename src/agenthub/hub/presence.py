@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 from agenthub._time import now_iso, utcnow
+from agenthub.errors import StorageUnavailable
 from agenthub.hub.agents import Agents
 from agenthub.hub.background import Repeating
 from agenthub.hub.delivery import Router, event_frame
@@ -45,7 +47,8 @@ class Presence:
 
     async def stop(self) -> None:
         await self._sweeper.stop()
-        await self.flush()
+        with contextlib.suppress(StorageUnavailable):  # it cannot be kept: the hub stops all the same
+            await self.flush()
 
     def is_live(self, agent_id: str) -> bool:
         if self._connections.get(agent_id):

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from agenthub.errors import StorageUnavailable
 from agenthub.models import (
     AccessControl,
     Agent,
@@ -477,3 +478,8 @@ class Storage(
     async def open(self) -> None: ...
 
     async def close(self) -> None: ...
+
+    @property
+    def failure(self) -> StorageUnavailable | None:
+        """Why nothing can be stored any more (every write is refused with it until the hub restarts), or None."""
+        ...

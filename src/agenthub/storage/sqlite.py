@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from agenthub.errors import StorageUnavailable
 from agenthub.storage.sqlite_agents import SQLiteAgents
 from agenthub.storage.sqlite_approvals import SQLiteApprovals
 from agenthub.storage.sqlite_audit_log import SQLiteAuditLog
@@ -39,3 +40,7 @@ class SQLiteStorage(
 
     async def close(self) -> None:
         await self._engine.close()
+
+    @property
+    def failure(self) -> StorageUnavailable | None:
+        return self._engine.failure

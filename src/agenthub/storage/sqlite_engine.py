@@ -14,6 +14,11 @@ answered before its data is on disk, and concurrent writers share one fsync.
 Callbacks given as `on_commit` run on the event loop in commit order before the
 callers resume, which is what live delivery in `seq` order relies on.
 
+Once a second the writer checks that the database file at its path is still the one it
+opened. A file removed or replaced under a running hub would take every later write with
+it while the hub went on acknowledging them, so from then on every write is refused with
+503 `storage_lost` (`failure`), and the hub must be restarted.
+
 The thread is crossed once per batch, not once per statement, and a write stores many rows of a table with
 one statement, not one per row (`sqlite_rows`).
 """
@@ -23,9 +28,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import queue
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -33,12 +40,15 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+from agenthub.errors import StorageUnavailable
 from agenthub.storage.sqlite_audit import AuditEntry, append_audit
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 2000
+FILE_CHECK_SECONDS = 1.0
+"""How often the writer checks that its database file is still there (`SQLiteEngine.failure`)."""
 _STOP = object()
 
 
@@ -165,19 +175,38 @@ class SQLiteEngine:
         self._writer: threading.Thread | None = None
         self._reader_count = readers
         self._readers = ThreadPoolExecutor(max_workers=readers, thread_name_prefix="agenthub-sqlite-read")
-        self._local = threading.local()
-        self._reader_conns: list[sqlite3.Connection] = []
-        self._reader_lock = threading.Lock()
+        self._reader_conns: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
+        """One connection per reader thread, all opened with the writer's: a reader opened later could find
+        another file at the path, or make an empty one (`failure`)."""
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._file_id: tuple[int, int] | None = None
+        self._file_checked_at = 0.0
+        self._file_lost = False
+
+    @property
+    def failure(self) -> StorageUnavailable | None:
+        """Why no write can be stored any more (the database file went away), or None. A new error each time:
+        raised again and again, one instance would gather every traceback it passed through."""
+        if not self._file_lost:
+            return None
+        return StorageUnavailable(
+            "the hub's database file was removed or replaced while the hub was running, so nothing more can be"
+            " stored: restart the hub (its log names the file)",
+            code="storage_lost",
+        )
 
     def start(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._loop = asyncio.get_running_loop()
         self._readers = ThreadPoolExecutor(max_workers=self._reader_count, thread_name_prefix="agenthub-sqlite-read")
-        self._local = threading.local()
         conn = connect(self.path, self.synchronous, WriterConnection)
         assert isinstance(conn, WriterConnection)
         apply_migrations(conn)
+        for _ in range(self._reader_count):
+            reader = connect(self.path, self.synchronous)
+            reader.execute("PRAGMA query_only=ON")
+            self._reader_conns.put(reader)
+        self._file_id, self._file_checked_at, self._file_lost = _file_id(self.path), time.monotonic(), False
         self._writer = threading.Thread(
             target=self._run_writer, args=(conn,), name="agenthub-sqlite-write", daemon=True
         )
@@ -189,10 +218,8 @@ class SQLiteEngine:
             await asyncio.to_thread(self._writer.join)
             self._writer = None
         self._readers.shutdown(wait=True)
-        with self._reader_lock:
-            for conn in self._reader_conns:
-                conn.close()
-            self._reader_conns.clear()
+        while not self._reader_conns.empty():
+            self._reader_conns.get().close()
 
     # -- writes -------------------------------------------------------------------------------------------
 
@@ -212,7 +239,11 @@ class SQLiteEngine:
         if self._loop is None or self._writer is None:
             raise RuntimeError("the storage is not open")
         future: asyncio.Future[T] = self._loop.create_future()
-        self._queue.put(_Write(fn, future, on_commit, isolated))
+        failure = self.failure
+        if failure is not None:
+            future.set_exception(failure)
+        else:
+            self._queue.put(_Write(fn, future, on_commit, isolated))
         return future
 
     async def write(
@@ -227,7 +258,11 @@ class SQLiteEngine:
     def _run_writer(self, conn: WriterConnection) -> None:
         try:
             while True:
-                first = self._queue.get()
+                try:
+                    first = self._queue.get(timeout=FILE_CHECK_SECONDS)
+                except queue.Empty:
+                    self._check_file()
+                    continue
                 if first is _STOP:
                     return
                 batch: list[_Write[Any]] = [first]
@@ -241,13 +276,35 @@ class SQLiteEngine:
                         stop = True
                         break
                     batch.append(item)
+                if time.monotonic() - self._file_checked_at >= FILE_CHECK_SECONDS:
+                    self._check_file()
                 self._commit_batch(conn, batch)
                 if stop:
                     return
         finally:
             conn.close()
 
+    def _check_file(self) -> None:
+        """Note, once, that the database file was removed or replaced since the hub opened it."""
+        self._file_checked_at = time.monotonic()
+        try:
+            if self._file_lost or _file_id(self.path) == self._file_id:
+                return
+        except OSError:  # cannot look (a permission taken away, say): no sign the file is gone
+            return
+        self._file_lost = True
+        log.error(
+            "the database file %s was removed or replaced while the hub was running: every write is refused"
+            " from now on, restart the hub",
+            self.path,
+        )
+
     def _commit_batch(self, conn: WriterConnection, batch: list[_Write[Any]]) -> None:
+        if self._file_lost:  # queued before it was noticed: stored now, it would be lost with the file
+            for item in batch:
+                item.error = self.failure
+            self._answer_soon(batch)
+            return
         try:
             self._run_batch(conn, batch, savepoints=False)
         except Exception as exc:
@@ -263,6 +320,9 @@ class SQLiteEngine:
                     _rollback(conn)
                     for item in batch:
                         item.error = item.error or whole
+        self._answer_soon(batch)
+
+    def _answer_soon(self, batch: list[_Write[Any]]) -> None:
         assert self._loop is not None
         with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is waiting any more
             self._loop.call_soon_threadsafe(_answer, batch)
@@ -295,18 +355,24 @@ class SQLiteEngine:
         return await loop.run_in_executor(self._readers, self._run_read, fn)
 
     def _run_read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = connect(self.path, self.synchronous)
-            conn.execute("PRAGMA query_only=ON")
-            self._local.conn = conn
-            with self._reader_lock:
-                self._reader_conns.append(conn)
-        conn.execute("BEGIN")
+        conn = self._reader_conns.get_nowait()  # one each for as many threads as the pool has: never empty here
         try:
-            return fn(conn)
+            conn.execute("BEGIN")
+            try:
+                return fn(conn)
+            finally:
+                conn.execute("COMMIT")
         finally:
-            conn.execute("COMMIT")
+            self._reader_conns.put(conn)
+
+
+def _file_id(path: Path) -> tuple[int, int] | None:
+    """What tells one file from another at the same path: its device and inode (None: there is none)."""
+    try:
+        found = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    return found.st_dev, found.st_ino
 
 
 def _run_in_savepoint(conn: WriterConnection, item: _Write[Any]) -> None:

@@ -269,6 +269,9 @@ class MergedAppends:
         write.add_done_callback(partial(self._answer, appends))
 
     def _answer(self, appends: list[_Append], write: asyncio.Future[list[Message]]) -> None:
+        with self._lock:  # refused before the writer started on it (the storage failed): nobody may join it now
+            if self._open is appends:
+                self._open = None
         error = None if write.cancelled() else write.exception()
         if error is not None and len(appends) > 1:
             for a in appends:

@@ -5,19 +5,27 @@ from __future__ import annotations
 import gc
 
 from fastapi import APIRouter, Request
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import PlainTextResponse, Response
 
 from agenthub.hub import VERSION
-from agenthub.models import HubStatus
+from agenthub.models import ErrorBody, HubStatus
 from agenthub.server.deps import CurrentActor, HubDep
+from agenthub.server.errors import error_response
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health")
-async def health() -> dict[str, str]:
-    """Liveness, without auth."""
-    return {"status": "ok", "version": VERSION}  # no database work: polled often, must stay cheap
+@router.get(
+    "/health",
+    response_model=dict[str, str],
+    responses={503: {"model": ErrorBody, "description": "the hub can no longer store anything: restart it"}},
+)
+async def health(hub: HubDep) -> dict[str, str] | Response:
+    """Liveness, without auth: 200, or 503 when the hub can no longer store what it is sent."""
+    failure = hub.storage.failure  # no database work: polled often, must stay cheap
+    if failure is not None:
+        return error_response(failure)
+    return {"status": "ok", "version": VERSION}
 
 
 @router.get("/api/status")
@@ -50,6 +58,12 @@ async def metrics(request: Request, hub: HubDep) -> str:
             request.app.state.waiting_requests,
         ),
         ("agenthub_uptime_seconds", "gauge", "seconds since the hub started", current.uptime_seconds),
+        (
+            "agenthub_storage_failed",
+            "gauge",
+            "1 when the hub can no longer store anything (see /health), else 0",
+            int(current.status != "ok"),
+        ),
         ("agenthub_gc_frozen_objects", "gauge", "objects kept out of garbage collection", gc.get_freeze_count()),
     ]
     body = "".join(f"# HELP {name} {text}\n# TYPE {name} {kind}\n{name} {value}\n" for name, kind, text, value in lines)

@@ -1,0 +1,82 @@
+"""A database file removed or replaced under an open SQLite storage: every write is refused from then on,
+none hangs, and reads go on answering from the file the storage opened."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from agenthub._ids import new_ordered_id
+from agenthub._time import now_iso
+from agenthub.errors import StorageUnavailable
+from agenthub.storage import MessageQuery, NewAgent, NewMessage, sqlite_engine
+from agenthub.storage.sqlite import SQLiteStorage
+
+LONG_AGO = "2000-01-01T00:00:00Z"
+
+
+def message(content: str) -> NewMessage:
+    return NewMessage(id=new_ordered_id(), sender_id=None, content=content, created_at=now_iso(), channel="c")
+
+
+@pytest.fixture
+async def storage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[SQLiteStorage]:
+    monkeypatch.setattr(sqlite_engine, "FILE_CHECK_SECONDS", 0.02)  # the writer looks every 20 ms, not every second
+    opened = SQLiteStorage(tmp_path / "hub.db")
+    await opened.open()
+    await opened.append_messages([message("before")], LONG_AGO)
+    try:
+        yield opened
+    finally:
+        await opened.close()
+
+
+async def noticed(storage: SQLiteStorage) -> StorageUnavailable:
+    for _ in range(500):
+        if (failure := storage.failure) is not None:
+            return failure
+        await asyncio.sleep(0.01)
+    raise AssertionError("the storage did not notice in 5 s")
+
+
+async def test_a_removed_file_refuses_every_write_and_reads_go_on_from_the_open_one(
+    storage: SQLiteStorage, tmp_path: Path
+) -> None:
+    assert storage.failure is None
+    for path in tmp_path.glob("hub.db*"):
+        path.unlink()
+    failure = await noticed(storage)
+    assert (failure.status, failure.code) == (503, "storage_lost")
+
+    # Appends made in one turn are merged into one write; refused, none of them may wait for ever, nor may the
+    # next one (it must not join the refused write).
+    together = [storage.append_messages([message(f"after {n}")], LONG_AGO) for n in range(3)]
+    refused = await asyncio.wait_for(asyncio.gather(*together, return_exceptions=True), 5)
+    assert [type(error) for error in refused] == [StorageUnavailable] * 3
+    with pytest.raises(StorageUnavailable):
+        await asyncio.wait_for(storage.append_messages([message("later")], LONG_AGO), 5)
+    agent = NewAgent(new_ordered_id(), "late", "script", [], {}, None, "hash", now_iso())
+    with pytest.raises(StorageUnavailable):  # any write, not only messages
+        await asyncio.wait_for(storage.register_agent(agent), 5)
+
+    stored = await storage.query_messages(MessageQuery(channel="c", since=0))
+    assert [m.content for m in stored] == ["before"]
+    assert list(tmp_path.glob("hub.db*")) == []  # no reader made a new, empty file in its place
+
+
+async def test_a_replaced_file_refuses_writes_and_is_left_as_it_was_put(storage: SQLiteStorage, tmp_path: Path) -> None:
+    path = tmp_path / "hub.db"
+    copy = tmp_path / "restored.db"
+    shutil.copyfile(path, copy)
+    before = copy.read_bytes()
+    os.replace(copy, path)  # as a restore from a backup would: another file at the same path
+    await noticed(storage)
+    with pytest.raises(StorageUnavailable) as refused:
+        await asyncio.wait_for(storage.append_messages([message("after")], LONG_AGO), 5)
+    assert refused.value.code == "storage_lost"
+    assert path.read_bytes() == before
