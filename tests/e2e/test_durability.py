@@ -4,6 +4,7 @@ database file removed under the hub stops every acknowledgement."""
 from __future__ import annotations
 
 import asyncio
+import resource
 import signal
 import sqlite3
 import time
@@ -134,3 +135,45 @@ def test_a_database_file_removed_under_the_hub_stops_every_write_and_fails_healt
     assert log.count("was removed or replaced while the hub was running") == 1  # said once, not per write
     assert "Traceback" not in log
     assert not list(hub.data_dir.glob("agenthub.db*"))  # nothing was written anew in its place
+
+
+def test_a_database_that_cannot_be_written_refuses_with_503_and_resumes(hub: HubProcess) -> None:
+    _, token = hub.register("writer")
+    assert hub.proc is not None
+    http = hub.client(token)
+    acked = [http.post("/api/messages", json={"channel": "io", "content": f"a{n}"}).json()["id"] for n in range(20)]
+
+    # No file of the hub's may grow past 64 KiB now: the database's next write beyond that fails (EFBIG), as a
+    # failing disk's would. Only the soft limit, so that the test may lift it again.
+    resource.prlimit(hub.proc.pid, resource.RLIMIT_FSIZE, (64 * 1024, resource.RLIM_INFINITY))
+    refused = []
+    for n in range(400):
+        response = http.post("/api/messages", json={"channel": "io", "content": f"b{n}" + "x" * 4000})
+        if response.status_code == 201:
+            acked.append(response.json()["id"])
+            continue
+        refused.append(response)
+        if len(refused) == 3:
+            break
+    assert len(refused) == 3, "the limit never bit"
+    assert {r.status_code for r in refused} == {503}
+    error = refused[0].json()["error"]
+    assert error["code"] == "storage_error" and error["details"] == {"sqlite_error": "SQLITE_IOERR_WRITE"}
+    assert error["message"].startswith("the hub's database file cannot be read or written (SQLite: disk I/O error)")
+    assert error["message"].endswith("nothing of this request was stored")
+    with Client(hub.url, token=token) as client, pytest.raises(StorageUnavailable):
+        client.set_memory("io", 1)  # a write through FastAPI's routes, and the SDK's error class
+
+    resource.prlimit(hub.proc.pid, resource.RLIMIT_FSIZE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+    acked.append(http.post("/api/messages", json={"channel": "io", "content": "c"}).json()["id"])
+    assert httpx.get(f"{hub.url}/health").status_code == 200
+    http.close()
+
+    hub.restart()  # what was acknowledged is there, and nothing that was refused
+    with hub.client(token) as http:
+        stored = [m["id"] for m in http.get("/api/messages", params={"channel": "io", "limit": 1000}).json()]
+    assert stored == acked
+    log = " ".join(hub.log_path.read_text().split())
+    assert log.count("agenthub.db failed: disk I/O error") == 1  # once, not once per refused request
+    assert log.count("works again after") == 1
+    assert "Traceback" not in log

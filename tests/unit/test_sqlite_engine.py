@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from agenthub.storage.sqlite_audit import GENESIS, audit, entry_hash
-from agenthub.storage.sqlite_engine import SQLiteEngine
+from agenthub.storage.sqlite_engine import SQLiteEngine, storage_fault
 
 
 def _insert(name: str, fail: bool = False):  # type: ignore[no-untyped-def]
@@ -134,3 +134,24 @@ async def test_an_isolated_write_whose_error_ended_the_transaction_leaves_nothin
     await engine.close()
     assert all(isinstance(r, Exception) for r in results)
     assert _stored(tmp_path / "db.sqlite") == ([], [])
+
+
+def test_only_the_databases_own_failures_are_answered_503(tmp_path: Path) -> None:
+    with pytest.raises(sqlite3.OperationalError) as cannot_open:
+        sqlite3.connect(tmp_path / "no such dir" / "db.sqlite")
+    fault = storage_fault(cannot_open.value, write=False)
+    assert fault is not None and (fault.status, fault.code) == (503, "storage_error")
+    assert fault.message == "the hub's database file cannot be opened (SQLite: unable to open database file)"
+    assert fault.details == {"sqlite_error": "SQLITE_CANTOPEN"}
+
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+    conn.execute("INSERT INTO t VALUES (1)")
+    with pytest.raises(sqlite3.IntegrityError) as duplicate:
+        conn.execute("INSERT INTO t VALUES (1)")
+    with pytest.raises(sqlite3.OperationalError) as bad_sql:
+        conn.execute("SELECT nothing FROM t")
+    conn.close()
+    assert storage_fault(duplicate.value, write=True) is None  # the request's own doing: not the database's
+    assert storage_fault(bad_sql.value, write=True) is None
+    assert storage_fault(ValueError("no"), write=True) is None

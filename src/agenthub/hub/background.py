@@ -1,11 +1,10 @@
 """The hub's background passes (expiry sweeps, the presence sweep, the task reaper, dedup pruning).
 
 Each runs every so many seconds until the hub stops, and outlives a pass that fails. A failure is logged with
-its traceback once; while the same pass keeps failing (the data directory gone, the disk full) it is logged
-again at most once a minute, in one line with a count, and once more when a pass succeeds again. Logged every
-time, a sweep that runs each second filled the log with three tracebacks a second and kept a core a third
-busy formatting them. A pass refused because the storage can no longer store anything (`StorageUnavailable`)
-is neither: the storage has logged why, once, and every pass until the hub restarts would only repeat it.
+its traceback once; while the same pass keeps failing it is logged again at most once a minute, in one line
+with a count, and once more when a pass succeeds again (`FailureLog`). A pass refused because the storage
+cannot store anything now (`StorageUnavailable`: its file gone, the disk full) is neither: the storage logs
+why itself, and each pass would only repeat it.
 """
 
 from __future__ import annotations
@@ -13,53 +12,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Awaitable, Callable
 
+from agenthub._failure_log import FailureLog
 from agenthub.errors import StorageUnavailable
 
 log = logging.getLogger(__name__)
 
-REPEAT_LOG_EVERY = 60.0
-"""Seconds between the lines that say a pass is still failing."""
-
 Pass = Callable[[], Awaitable[object]]
-
-
-class FailureLog:
-    """What to log of one pass's outcomes: the first failure in full, then a line a `REPEAT_LOG_EVERY` while
-    it keeps failing, then its recovery."""
-
-    def __init__(self, what: str, clock: Callable[[], float] = time.monotonic) -> None:
-        self.what = what
-        self._clock = clock
-        self._failures = 0  # since the last success
-        self._unlogged = 0  # failures since the last line
-        self._logged_at = 0.0
-
-    def failed(self, error: Exception) -> None:
-        self._failures += 1
-        now = self._clock()
-        if self._failures == 1:
-            log.error("%s failed", self.what, exc_info=error)
-        elif now - self._logged_at >= REPEAT_LOG_EVERY:
-            log.error(
-                "%s still failing: %d more times since the last report, now with %s: %s",
-                self.what,
-                self._unlogged + 1,
-                type(error).__name__,
-                error,
-            )
-        else:
-            self._unlogged += 1
-            return
-        self._unlogged = 0
-        self._logged_at = now
-
-    def passed(self) -> None:
-        if self._failures:
-            log.warning("%s works again after %d failed passes", self.what, self._failures)
-        self._failures = self._unlogged = 0
 
 
 class Repeating:
@@ -68,7 +28,7 @@ class Repeating:
 
     def __init__(self, seconds: float, passes: dict[str, Pass], *, right_away: bool = False) -> None:
         self.seconds = seconds
-        self._passes = [(work, FailureLog(what)) for what, work in passes.items()]
+        self._passes = [(work, FailureLog(what, log)) for what, work in passes.items()]
         self._right_away = right_away
         self._task: asyncio.Task[None] | None = None
 

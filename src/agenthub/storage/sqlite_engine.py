@@ -17,7 +17,10 @@ callers resume, which is what live delivery in `seq` order relies on.
 Once a second the writer checks that the database file at its path is still the one it
 opened. A file removed or replaced under a running hub would take every later write with
 it while the hub went on acknowledging them, so from then on every write is refused with
-503 `storage_lost` (`failure`), and the hub must be restarted.
+503 `storage_lost` (`failure`), and the hub must be restarted. A database that cannot do its
+part for a while (the disk full, an I/O error, the file locked by another program) fails
+the requests it touches with 503 as well (`storage_fault`), logged once a minute at most,
+and serves again as soon as it can.
 
 The thread is crossed once per batch, not once per statement, and a write stores many rows of a table with
 one statement, not one per row (`sqlite_rows`).
@@ -40,6 +43,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+from agenthub._failure_log import FailureLog
 from agenthub.errors import StorageUnavailable
 from agenthub.storage.sqlite_audit import AuditEntry, append_audit
 
@@ -147,7 +151,34 @@ def run_before_commit_now(conn: sqlite3.Connection, key: str) -> None:
 
 def _rollback(conn: sqlite3.Connection) -> None:
     if conn.in_transaction:
-        conn.execute("ROLLBACK")
+        with contextlib.suppress(sqlite3.Error):  # the failure that led here is what its callers hear of
+            conn.execute("ROLLBACK")
+
+
+_FAULTS = {
+    sqlite3.SQLITE_FULL: ("storage_full", "the disk that holds the hub's database is full: free some space"),
+    sqlite3.SQLITE_BUSY: ("storage_busy", "another program keeps the hub's database locked: close it"),
+    sqlite3.SQLITE_READONLY: ("storage_error", "the hub's database cannot be written (a read-only file?)"),
+    sqlite3.SQLITE_IOERR: ("storage_error", "the hub's database file cannot be read or written"),
+    sqlite3.SQLITE_CANTOPEN: ("storage_error", "the hub's database file cannot be opened"),
+    sqlite3.SQLITE_CORRUPT: ("storage_error", "the hub's database file is damaged"),
+    sqlite3.SQLITE_NOTADB: ("storage_error", "the hub's database file is damaged"),
+}
+"""SQLite's answers that say the database cannot do its part now, whatever the request: the wire code and
+what to tell the person who runs the hub, by primary result code."""
+
+
+def storage_fault(error: BaseException, *, write: bool) -> StorageUnavailable | None:
+    """The 503 to answer for an error of the database itself (the disk full, an I/O error, the file locked
+    by another program), or None for one the request caused."""
+    result = getattr(error, "sqlite_errorcode", None) if isinstance(error, sqlite3.Error) else None
+    fault = None if result is None else _FAULTS.get(result & 0xFF)
+    if fault is None:
+        return None
+    code, what = fault
+    name = getattr(error, "sqlite_errorname", "")
+    outcome = "; nothing of this request was stored" if write else ""
+    return StorageUnavailable(f"{what} (SQLite: {error}){outcome}", code=code, details={"sqlite_error": name})
 
 
 def connect(
@@ -182,6 +213,8 @@ class SQLiteEngine:
         self._file_id: tuple[int, int] | None = None
         self._file_checked_at = 0.0
         self._file_lost = False
+        self._write_failures = FailureLog(f"writing to the database {self.path}", log, traceback=False)
+        self._read_failures = FailureLog(f"reading the database {self.path}", log, traceback=False)
 
     @property
     def failure(self) -> StorageUnavailable | None:
@@ -320,7 +353,20 @@ class SQLiteEngine:
                     _rollback(conn)
                     for item in batch:
                         item.error = item.error or whole
+        self._note_faults(batch)
         self._answer_soon(batch)
+
+    def _note_faults(self, batch: list[_Write[Any]]) -> None:
+        """Answer the database's own failures as 503 (`storage_fault`), and log them once a minute at most."""
+        failed: BaseException | None = None
+        for item in batch:
+            fault = None if item.error is None else storage_fault(item.error, write=True)
+            if fault is not None:
+                failed, item.error = item.error, fault
+        if failed is not None:
+            self._write_failures.failed(failed)
+        else:
+            self._write_failures.passed()
 
     def _answer_soon(self, batch: list[_Write[Any]]) -> None:
         assert self._loop is not None
@@ -352,7 +398,16 @@ class SQLiteEngine:
     async def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run a read on a reader thread, against a consistent snapshot."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._readers, self._run_read, fn)
+        try:
+            found = await loop.run_in_executor(self._readers, self._run_read, fn)
+        except sqlite3.Error as error:
+            fault = storage_fault(error, write=False)
+            if fault is None:
+                raise
+            self._read_failures.failed(error)
+            raise fault from error
+        self._read_failures.passed()
+        return found
 
     def _run_read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         conn = self._reader_conns.get_nowait()  # one each for as many threads as the pool has: never empty here

@@ -1,9 +1,11 @@
-"""A database file removed or replaced under an open SQLite storage: every write is refused from then on,
-none hangs, and reads go on answering from the file the storage opened."""
+"""When SQLite cannot do its part: a database file removed or replaced under an open storage refuses every
+write from then on, none hangs, and reads go on from the file the storage opened; a full database refuses
+writes with 503 until there is room again."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import shutil
 from collections.abc import AsyncIterator
@@ -80,3 +82,31 @@ async def test_a_replaced_file_refuses_writes_and_is_left_as_it_was_put(storage:
         await asyncio.wait_for(storage.append_messages([message("after")], LONG_AGO), 5)
     assert refused.value.code == "storage_lost"
     assert path.read_bytes() == before
+
+
+async def test_a_full_database_refuses_writes_until_there_is_room(
+    storage: SQLiteStorage, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="agenthub.storage.sqlite_engine")
+    engine = storage._engine  # the page limit is a setting of the writer's connection
+    pages = await engine.write(lambda conn: conn.execute("PRAGMA page_count").fetchone()[0])
+    await engine.write(lambda conn: conn.execute(f"PRAGMA max_page_count = {pages}"))
+    for _ in range(2):
+        with pytest.raises(StorageUnavailable) as refused:
+            await storage.append_messages([message("x" * 100_000)], LONG_AGO)
+        assert (refused.value.status, refused.value.code) == (503, "storage_full")
+        assert refused.value.details == {"sqlite_error": "SQLITE_FULL"}
+        assert refused.value.message == (
+            "the disk that holds the hub's database is full: free some space (SQLite: database or disk is full);"
+            " nothing of this request was stored"
+        )
+
+    await engine.write(lambda conn: conn.execute("PRAGMA max_page_count = 1073741823"))
+    await storage.append_messages([message("x" * 100_000)], LONG_AGO)
+    stored = await storage.query_messages(MessageQuery(channel="c", since=0))
+    assert [len(m.content) for m in stored] == [len("before"), 100_000]
+    path = str(engine.path)
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
+        ("ERROR", f"writing to the database {path} failed: database or disk is full"),
+        ("WARNING", f"writing to the database {path} works again after 2 failures"),
+    ]
