@@ -1,6 +1,7 @@
 import { useQueryClient } from "@tanstack/react-query";
 import {
   Activity,
+  AlertTriangle,
   Bot,
   Brain,
   ClipboardCheck,
@@ -131,6 +132,26 @@ function LiveBadge() {
   );
 }
 
+const STORAGE_PROBLEMS: Record<string, string> = {
+  storage_lost:
+    "The hub's database file was removed or replaced while the hub was running: nothing sent to the hub is kept any more. What it held can still be read here. Restart the hub.",
+};
+
+/** Shown while the hub reports anything but "ok" (`/api/status`): it cannot keep what it is sent. */
+function HubProblem() {
+  const status = useStatus().data?.status;
+  if (!status || status === "ok") return null;
+  return (
+    <div role="alert" data-testid="hub-problem" className="mb-4 flex items-start gap-2 rounded-lg border border-red-200 bg-red-50 p-3 text-sm text-red-900">
+      <AlertTriangle className="mt-0.5 size-4 shrink-0" aria-hidden />
+      <p>
+        <span className="font-medium">The hub cannot store anything now ({status}).</span>{" "}
+        {STORAGE_PROBLEMS[status] ?? "Its log says why."}
+      </p>
+    </div>
+  );
+}
+
 function Shell({ version }: { version: string }) {
   const route = useRoute();
   const client = useQueryClient();
@@ -179,6 +200,7 @@ function Shell({ version }: { version: string }) {
         </div>
       </aside>
       <main className="min-w-0 flex-1 p-4 md:p-6" id="main">
+        <HubProblem />
         <h1 className="mb-4 text-xl font-semibold">{current.label}</h1>
         <View rest={route.rest} />
       </main>

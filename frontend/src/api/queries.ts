@@ -41,8 +41,13 @@ export function useHas(path: string): boolean | undefined {
   return [...features.data].some((p) => pattern.test(p));
 }
 
+/** Refreshed on live events, and every 10 s as well: a hub that can no longer store anything sends none. */
 export function useStatus() {
-  return useQuery({ queryKey: ["status"], queryFn: () => unwrap<HubStatus>(api.GET("/api/status")) });
+  return useQuery({
+    queryKey: ["status"],
+    queryFn: () => unwrap<HubStatus>(api.GET("/api/status")),
+    refetchInterval: 10_000,
+  });
 }
 
 export function useAgents() {
