@@ -7,8 +7,6 @@ replaced when the hub answers 401. Without `--agent`, commands act as the operat
 
 from __future__ import annotations
 
-import os
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +14,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from agenthub._local import default_data_dir, default_url, read_local_token
+from agenthub._local import (
+    AGENT_NAME,
+    agent_token_path,
+    default_data_dir,
+    default_url,
+    read_agent_token,
+    read_local_token,
+    save_agent_token,
+)
 
 if TYPE_CHECKING:
     from agenthub.client.sync_client import Client
@@ -56,13 +62,10 @@ class Options:
         return token
 
     def token_path(self, name: str) -> Path:
-        return self.data_dir / "agents" / f"{name}.token"
+        return agent_token_path(self.data_dir, name)
 
 
 _current: Options | None = None
-
-
-AGENT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@:-]{0,127}")
 
 
 def configure(hub: str | None, token: str | None, agent: str | None, data_dir: Path | None) -> Options:
@@ -94,7 +97,7 @@ def client(timeout: float = 30.0) -> Client:
     opts = current()
     if opts.agent is None:
         return Client(opts.hub, token=opts.hub_token(), timeout=timeout)
-    cached = _cached_token(opts)
+    cached = read_agent_token(opts.token_path(opts.agent))
     if cached is not None:
         agent_client = Client(opts.hub, token=cached, timeout=timeout)
         try:
@@ -149,22 +152,10 @@ def _reuse(agent_client: Client, name: str) -> bool:
     return True
 
 
-def _cached_token(opts: Options) -> str | None:
-    try:
-        return opts.token_path(opts.agent or "").read_text().strip() or None
-    except OSError:
-        return None
-
-
 def _save_token(opts: Options, name: str, token: str) -> None:
     path = opts.token_path(name)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as file:
-            file.write(token + "\n")
-        os.replace(tmp, path)
+        save_agent_token(path, token)
     except OSError as exc:  # the command still works; the next one registers again
         typer.echo(f"agenthub: warning: could not cache the agent token in {path}: {exc.strerror}", err=True)
 

@@ -7,16 +7,22 @@ with the hub token and the new token is cached. `AGENTHUB_AGENT_TOKEN` skips all
 
 from __future__ import annotations
 
-import os
-import re
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from agenthub._local import default_data_dir, default_url, read_local_token
+from agenthub._local import (
+    AGENT_NAME,
+    agent_token_path,
+    default_data_dir,
+    default_url,
+    read_agent_token,
+    read_local_token,
+    save_agent_token,
+)
 from agenthub.errors import InvalidField, NotFound, Unauthorized
 
 AGENT_TYPE = "llm"
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@:-]{0,127}")
 
 
 @dataclass(frozen=True)
@@ -26,10 +32,6 @@ class Identity:
     server_url: str
     name: str
     token: str
-
-
-def token_path(data_dir: Path, name: str) -> Path:
-    return data_dir / "agents" / f"{name}.token"
 
 
 def resolve(
@@ -44,14 +46,14 @@ def resolve(
     """The agent token for `name`: given, cached and still valid, or freshly registered (then cached)."""
     from agenthub.client import Client
 
-    if not _NAME.fullmatch(name):
+    if not AGENT_NAME.fullmatch(name):
         raise InvalidField(f"agent name {name!r} must match [A-Za-z0-9][A-Za-z0-9._@:-]*", code="invalid_name")
     url = (server_url or default_url()).rstrip("/")
     if agent_token:
         return Identity(url, name, agent_token)
     data_dir = (data_dir or default_data_dir()).expanduser()
-    path = token_path(data_dir, name)
-    cached = _read(path)
+    path = agent_token_path(data_dir, name)
+    cached = read_agent_token(path)
     if cached is not None:
         with Client(url, token=cached, timeout=timeout) as client:
             try:
@@ -77,25 +79,6 @@ def resolve(
         else:
             operator.register(name, existing.type, capabilities=existing.capabilities, metadata=existing.metadata)
         token = operator.token or ""
-    _write(path, token)
+    with contextlib.suppress(OSError):  # not cached: the next start registers again
+        save_agent_token(path, token)
     return Identity(url, name, token)
-
-
-def _read(path: Path) -> str | None:
-    try:
-        return path.read_text().strip() or None
-    except OSError:
-        return None
-
-
-def _write(path: Path, token: str) -> None:
-    """Atomically, private: a concurrent reader sees the old token or the new one, never half of one."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(token + "\n")
-        os.replace(tmp, path)
-    except OSError:
-        pass  # not cached: the next start registers again
