@@ -12,7 +12,7 @@ import time
 import httpx
 import pytest
 
-from agenthub.client import Client
+from agenthub.client import AgentClient, Client, MessageAck
 from agenthub.errors import StorageUnavailable
 from tests.e2e.clihelp import cli
 from tests.hubproc import HubProcess
@@ -97,6 +97,17 @@ def test_sigterm_shuts_down_cleanly(hub: HubProcess) -> None:
         assert db.execute("SELECT COUNT(*) FROM messages WHERE channel = 'bye'").fetchone() == (1,)
 
 
+def _remove_the_database(hub: HubProcess) -> httpx.Response:
+    """Remove the hub's database files, as `rm -rf` of its data dir would (the log aside); the `/health` answer
+    once the hub has noticed (it looks once a second), or after 10 s."""
+    for path in hub.data_dir.glob("agenthub.db*"):
+        path.unlink()
+    deadline = time.monotonic() + 10
+    while (health := httpx.get(f"{hub.url}/health")).status_code == 200 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return health
+
+
 async def _ws_publish(hub: HubProcess, agent_id: str, token: str) -> dict[str, object]:
     sock = await RawSocket.open(hub.ws_url, agent_id, token)
     try:
@@ -109,11 +120,7 @@ def test_a_database_file_removed_under_the_hub_stops_every_write_and_fails_healt
     agent, token = hub.register("keeper")
     with Client(hub.url, token=token) as client:
         client.send_message("before", channel="gone")
-        for path in hub.data_dir.glob("agenthub.db*"):  # as `rm -rf` of the data dir would, the log aside
-            path.unlink()
-        deadline = time.monotonic() + 10  # the hub looks once a second
-        while (health := httpx.get(f"{hub.url}/health")).status_code == 200 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        health = _remove_the_database(hub)
         assert health.status_code == 503
         assert health.json()["error"]["code"] == "storage_lost"
 
@@ -135,6 +142,18 @@ def test_a_database_file_removed_under_the_hub_stops_every_write_and_fails_healt
     assert log.count("was removed or replaced while the hub was running") == 1  # said once, not per write
     assert "Traceback" not in log
     assert not list(hub.data_dir.glob("agenthub.db*"))  # nothing was written anew in its place
+
+
+def test_the_async_sdk_hears_storage_lost_on_every_send_it_coalesced(hub: HubProcess) -> None:
+    async def run() -> list[BaseException | MessageAck]:
+        async with AgentClient(name="streamer", server_url=hub.url, hub_token=hub.token) as agent:
+            await agent.send_message("before", channel="gone")
+            assert (await asyncio.to_thread(_remove_the_database, hub)).status_code == 503
+            sends = (agent.send_message(f"after {n}", channel="gone") for n in range(5))  # one frame, coalesced
+            return await asyncio.wait_for(asyncio.gather(*sends, return_exceptions=True), 10)
+
+    refused = asyncio.run(run())
+    assert [(type(e), getattr(e, "code", None)) for e in refused] == [(StorageUnavailable, "storage_lost")] * 5
 
 
 def test_a_database_that_cannot_be_written_refuses_with_503_and_resumes(hub: HubProcess) -> None:
