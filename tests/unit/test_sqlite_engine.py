@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from agenthub.storage.sqlite_audit import GENESIS, audit, entry_hash
-from agenthub.storage.sqlite_engine import SQLiteEngine, storage_fault
+from agenthub.storage.sqlite_engine import SQLiteEngine
+from agenthub.storage.sqlite_file import storage_fault
 
 
 def _insert(name: str, fail: bool = False):  # type: ignore[no-untyped-def]

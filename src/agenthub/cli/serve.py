@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import os
 from collections.abc import Generator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -90,9 +91,11 @@ def serve(
     import uvicorn
     from pydantic import ValidationError
 
+    from agenthub.errors import StorageUnavailable
     from agenthub.server import create_app
     from agenthub.server.ws_protocol import BatchingWebSocketProtocol
     from agenthub.settings import HubSettings, is_loopback
+    from agenthub.storage import claim_for_serving
 
     given: dict[str, Any] = {
         "host": host,
@@ -112,8 +115,14 @@ def serve(
         raise SystemExit(
             f"agenthub: --open is refused on {settings.host}: it accepts requests without a token (loopback only)"
         )
-    app_ = create_app(settings)
+    if settings.data_dir.exists() and not settings.data_dir.is_dir():
+        raise SystemExit(f"agenthub: the data dir {settings.data_dir} is not a directory")
     shown = "localhost" if settings.host in ("127.0.0.1", "::1") else settings.host
+    try:  # held until the process ends: a second hub on this database is refused
+        held = claim_for_serving(settings.resolved_database_url(), f"pid {os.getpid()}, http://{shown}:{settings.port}")
+    except StorageUnavailable as exc:
+        raise SystemExit(f"agenthub: {exc.message}") from None
+    app_ = create_app(settings)
     token_place = "AGENTHUB_TOKEN" if settings.token else str(settings.data_dir / "token")
     typer.echo(
         f"agenthub {app_.version} on http://{shown}:{settings.port}  (database: {settings.resolved_database_url()})"
@@ -132,3 +141,5 @@ def serve(
         server_header=False,
     )
     _run(config)
+    if held is not None:
+        held.close()

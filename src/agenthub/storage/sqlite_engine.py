@@ -31,7 +31,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import queue
 import sqlite3
 import threading
@@ -46,6 +45,7 @@ from typing import Any, Generic, TypeVar
 from agenthub._failure_log import FailureLog
 from agenthub.errors import StorageUnavailable
 from agenthub.storage.sqlite_audit import AuditEntry, append_audit
+from agenthub.storage.sqlite_file import file_id, storage_fault
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -155,32 +155,6 @@ def _rollback(conn: sqlite3.Connection) -> None:
             conn.execute("ROLLBACK")
 
 
-_FAULTS = {
-    sqlite3.SQLITE_FULL: ("storage_full", "the disk that holds the hub's database is full: free some space"),
-    sqlite3.SQLITE_BUSY: ("storage_busy", "another program keeps the hub's database locked: close it"),
-    sqlite3.SQLITE_READONLY: ("storage_error", "the hub's database cannot be written (a read-only file?)"),
-    sqlite3.SQLITE_IOERR: ("storage_error", "the hub's database file cannot be read or written"),
-    sqlite3.SQLITE_CANTOPEN: ("storage_error", "the hub's database file cannot be opened"),
-    sqlite3.SQLITE_CORRUPT: ("storage_error", "the hub's database file is damaged"),
-    sqlite3.SQLITE_NOTADB: ("storage_error", "the hub's database file is damaged"),
-}
-"""SQLite's answers that say the database cannot do its part now, whatever the request: the wire code and
-what to tell the person who runs the hub, by primary result code."""
-
-
-def storage_fault(error: BaseException, *, write: bool) -> StorageUnavailable | None:
-    """The 503 to answer for an error of the database itself (the disk full, an I/O error, the file locked
-    by another program), or None for one the request caused."""
-    result = getattr(error, "sqlite_errorcode", None) if isinstance(error, sqlite3.Error) else None
-    fault = None if result is None else _FAULTS.get(result & 0xFF)
-    if fault is None:
-        return None
-    code, what = fault
-    name = getattr(error, "sqlite_errorname", "")
-    outcome = "; nothing of this request was stored" if write else ""
-    return StorageUnavailable(f"{what} (SQLite: {error}){outcome}", code=code, details={"sqlite_error": name})
-
-
 def connect(
     path: Path | str, synchronous: str = "full", factory: type[sqlite3.Connection] = sqlite3.Connection
 ) -> sqlite3.Connection:
@@ -239,7 +213,7 @@ class SQLiteEngine:
             reader = connect(self.path, self.synchronous)
             reader.execute("PRAGMA query_only=ON")
             self._reader_conns.put(reader)
-        self._file_id, self._file_checked_at, self._file_lost = _file_id(self.path), time.monotonic(), False
+        self._file_id, self._file_checked_at, self._file_lost = file_id(self.path), time.monotonic(), False
         self._writer = threading.Thread(
             target=self._run_writer, args=(conn,), name="agenthub-sqlite-write", daemon=True
         )
@@ -321,7 +295,7 @@ class SQLiteEngine:
         """Note, once, that the database file was removed or replaced since the hub opened it."""
         self._file_checked_at = time.monotonic()
         try:
-            if self._file_lost or _file_id(self.path) == self._file_id:
+            if self._file_lost or file_id(self.path) == self._file_id:
                 return
         except OSError:  # cannot look (a permission taken away, say): no sign the file is gone
             return
@@ -419,15 +393,6 @@ class SQLiteEngine:
                 conn.execute("COMMIT")
         finally:
             self._reader_conns.put(conn)
-
-
-def _file_id(path: Path) -> tuple[int, int] | None:
-    """What tells one file from another at the same path: its device and inode (None: there is none)."""
-    try:
-        found = os.stat(path)
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    return found.st_dev, found.st_ino
 
 
 def _run_in_savepoint(conn: WriterConnection, item: _Write[Any]) -> None:

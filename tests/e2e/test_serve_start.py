@@ -1,0 +1,59 @@
+"""`agenthub serve` starts only on a database it can have to itself, and says in one line why it will not."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+
+from tests.hubproc import HubProcess, free_port
+
+
+def _serve(data_dir: Path) -> subprocess.CompletedProcess[str]:
+    cmd = [sys.executable, "-m", "agenthub", "serve", "--data-dir", str(data_dir), "--port", str(free_port())]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False)
+
+
+def test_a_second_hub_on_the_same_database_is_refused_and_the_first_goes_on(hub: HubProcess) -> None:
+    assert hub.proc is not None
+    database = hub.data_dir / "agenthub.db"
+    second = _serve(hub.data_dir)
+    assert (second.returncode, second.stdout) == (1, "")
+    assert second.stderr.splitlines() == [
+        f"agenthub: another hub is serving {database} (pid {hub.proc.pid}, http://localhost:{hub.port}):"
+        " stop it, or give this one another --data-dir"
+    ]
+    _, token = hub.register("still-here")
+    with hub.client(token) as http:
+        assert http.post("/api/messages", json={"channel": "c", "content": "x"}).status_code == 201
+
+    hub.stop(signal.SIGKILL)  # however the first one ends, its claim ends with it
+    hub.start()
+    assert httpx.get(f"{hub.url}/health").status_code == 200
+
+
+def test_a_file_that_is_no_database_is_refused_and_left_as_it_was(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    database = data_dir / "agenthub.db"
+    database.write_bytes(b"my notes, not a database\n" * 100)
+    done = _serve(data_dir)
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr.splitlines() == [
+        f"agenthub: cannot open {database}: the hub's database file is damaged (SQLite: file is not a database)"
+    ]
+    assert database.read_bytes() == b"my notes, not a database\n" * 100
+
+
+def test_a_data_dir_that_is_a_file_is_refused(tmp_path: Path) -> None:
+    not_a_dir = tmp_path / "data"
+    not_a_dir.write_text("x")
+    done = _serve(not_a_dir)
+    assert (done.returncode, done.stdout, done.stderr) == (
+        1,
+        "",
+        f"agenthub: the data dir {not_a_dir} is not a directory\n",
+    )
