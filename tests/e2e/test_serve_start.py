@@ -1,8 +1,10 @@
-"""`agenthub serve` starts only on a database it can have to itself, and says in one line why it will not."""
+"""`agenthub serve` starts only on a database it can have to itself and a port it can listen on, and says in
+one line why it will not."""
 
 from __future__ import annotations
 
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -12,8 +14,8 @@ import httpx
 from tests.hubproc import HubProcess, free_port
 
 
-def _serve(data_dir: Path) -> subprocess.CompletedProcess[str]:
-    cmd = [sys.executable, "-m", "agenthub", "serve", "--data-dir", str(data_dir), "--port", str(free_port())]
+def _serve(data_dir: Path, port: int | None = None) -> subprocess.CompletedProcess[str]:
+    cmd = [sys.executable, "-m", "agenthub", "serve", "--data-dir", str(data_dir), "--port", str(port or free_port())]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False)
 
 
@@ -57,3 +59,17 @@ def test_a_data_dir_that_is_a_file_is_refused(tmp_path: Path) -> None:
         "",
         f"agenthub: the data dir {not_a_dir} is not a directory\n",
     )
+
+
+def test_a_port_in_use_is_refused_in_one_line_before_anything_is_made(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = _serve(tmp_path / "data", port)
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr.splitlines() == [
+        f"agenthub: cannot listen on 127.0.0.1:{port}: address already in use (another program, or another hub,"
+        " has it): pass another --port"
+    ]
+    assert not (tmp_path / "data").exists()

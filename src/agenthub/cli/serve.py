@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import gc
 import os
+import socket
 from collections.abc import Generator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -44,7 +46,24 @@ def _settle_heap() -> None:
     gc.set_threshold(*GC_THRESHOLDS)
 
 
-def _run(config: uvicorn.Config) -> None:
+def _listen(host: str, port: int) -> socket.socket:
+    """The hub's listening socket, bound before anything else starts: a port already in use is then one line,
+    instead of a hub that says where it runs and then exits with uvicorn's error."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds: a restart need not wait
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        reason = (exc.strerror or str(exc)).lower()
+        if exc.errno == errno.EADDRINUSE:
+            reason += " (another program, or another hub, has it): pass another --port"
+        raise SystemExit(f"agenthub: cannot listen on {host}:{port}: {reason}") from None
+    sock.set_inheritable(True)
+    return sock
+
+
+def _run(config: uvicorn.Config, listening: socket.socket) -> None:
     """Run uvicorn's server, except that a graceful stop on SIGTERM or SIGINT exits 0 instead of re-raising the
     signal. (uvicorn is imported here, so that every other command starts fast.)"""
     import uvicorn
@@ -59,7 +78,7 @@ def _run(config: uvicorn.Config) -> None:
                     self._captured_signals.clear()
 
     _settle_heap()
-    HubServer(config).run()
+    HubServer(config).run(sockets=[listening])
 
 
 @app.command()
@@ -117,6 +136,7 @@ def serve(
         )
     if settings.data_dir.exists() and not settings.data_dir.is_dir():
         raise SystemExit(f"agenthub: the data dir {settings.data_dir} is not a directory")
+    listening = _listen(settings.host, settings.port)
     shown = "localhost" if settings.host in ("127.0.0.1", "::1") else settings.host
     try:  # held until the process ends: a second hub on this database is refused
         held = claim_for_serving(settings.resolved_database_url(), f"pid {os.getpid()}, http://{shown}:{settings.port}")
@@ -140,6 +160,6 @@ def serve(
         lifespan="on",
         server_header=False,
     )
-    _run(config)
+    _run(config, listening)
     if held is not None:
         held.close()
