@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -73,3 +74,18 @@ def test_a_port_in_use_is_refused_in_one_line_before_anything_is_made(tmp_path: 
         " has it): pass another --port"
     ]
     assert not (tmp_path / "data").exists()
+
+
+def test_a_database_from_a_newer_agenthub_is_refused(hub: HubProcess) -> None:
+    hub.stop()
+    database = hub.data_dir / "agenthub.db"
+    with sqlite3.connect(database) as db:
+        newest = db.execute("SELECT max(version) FROM schema_migrations").fetchone()[0]
+        db.execute("INSERT INTO schema_migrations VALUES (?, 'later', '2030-01-01T00:00:00Z')", (newest + 1,))
+    db.close()
+    done = _serve(hub.data_dir)
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr.splitlines() == [
+        f"agenthub: the database was made by a newer agenthub (its schema is at version {newest + 1}; this"
+        f" agenthub knows up to {newest}): upgrade agenthub, or give this one another --data-dir"
+    ]

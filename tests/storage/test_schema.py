@@ -5,7 +5,11 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from agenthub.storage.sqlite_engine import apply_migrations, connect, migrations
+import pytest
+
+from agenthub.errors import StorageUnavailable
+from agenthub.storage.sqlite_engine import connect
+from agenthub.storage.sqlite_migrations import apply_migrations, migrations
 from agenthub.storage.sqlite_schema import SCHEMA_FILE, dump_schema, migrated_schema
 
 
@@ -48,3 +52,23 @@ def test_migrations_have_unique_increasing_numbers() -> None:
     versions = [version for version, _, _ in found]
     assert versions == sorted(set(versions)) and versions[0] == 1
     assert all(name and name.replace("_", "").isalnum() for _, name, _ in found)
+
+
+def test_a_database_from_a_newer_agenthub_is_refused_and_left_as_it_is(tmp_path: Path) -> None:
+    conn = connect(tmp_path / "newer.db")
+    try:
+        apply_migrations(conn)
+        newest = migrations()[-1][0]
+        conn.execute(
+            "INSERT INTO schema_migrations VALUES (?, 'from the future', '2030-01-01T00:00:00Z')", (newest + 1,)
+        )
+        with pytest.raises(StorageUnavailable) as refused:
+            apply_migrations(conn)
+        assert refused.value.code == "storage_too_new"
+        assert refused.value.message == (
+            f"the database was made by a newer agenthub (its schema is at version {newest + 1}; this agenthub knows"
+            f" up to {newest}): upgrade agenthub, or give this one another --data-dir"
+        )
+        assert conn.execute("SELECT max(version) FROM schema_migrations").fetchone() == (newest + 1,)
+    finally:
+        conn.close()

@@ -10,7 +10,8 @@ import pytest
 
 from agenthub.storage.sqlite_audit import audit, entry_hash
 from agenthub.storage.sqlite_audit_log import verify_chain
-from agenthub.storage.sqlite_engine import apply_migrations, connect
+from agenthub.storage.sqlite_engine import connect
+from agenthub.storage.sqlite_migrations import apply_migrations
 
 
 @pytest.fixture

@@ -38,7 +38,6 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -46,6 +45,7 @@ from agenthub._failure_log import FailureLog
 from agenthub.errors import StorageUnavailable
 from agenthub.storage.sqlite_audit import AuditEntry, append_audit
 from agenthub.storage.sqlite_file import file_id, storage_fault
+from agenthub.storage.sqlite_migrations import apply_migrations
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -64,60 +64,6 @@ class _Write(Generic[T]):
     isolated: bool = False
     result: Any = None
     error: BaseException | None = None
-
-
-def migrations() -> list[tuple[int, str, str]]:
-    """The SQL migrations shipped in `storage/migrations`, as (version, name, sql), in order."""
-    found = []
-    for entry in resources.files("agenthub.storage.migrations").iterdir():
-        if entry.name.endswith(".sql"):
-            version, _, rest = entry.name.partition("_")
-            found.append((int(version), rest.removesuffix(".sql"), entry.read_text()))
-    return sorted(found)
-
-
-def apply_migrations(conn: sqlite3.Connection) -> list[int]:
-    """Apply every migration not yet recorded in `schema_migrations`; returns the versions applied."""
-    conn.execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations"
-        " (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
-    )
-    done = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
-    applied = []
-    for version, name, sql in migrations():
-        if version in done:
-            continue
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            for statement in _split_sql(sql):
-                conn.execute(statement)
-            conn.execute(
-                "INSERT INTO schema_migrations (version, name, applied_at)"
-                " VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%fZ'))",
-                (version, name),
-            )
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        applied.append(version)
-    return applied
-
-
-def _split_sql(sql: str) -> list[str]:
-    """Split a migration into statements, keeping `CREATE TRIGGER ... END;` bodies whole."""
-    statements: list[str] = []
-    current = ""
-    for line in sql.splitlines(keepends=True):
-        if line.strip().startswith("--") and not current.strip():
-            continue
-        current += line
-        if sqlite3.complete_statement(current):
-            statements.append(current.strip())
-            current = ""
-    if current.strip():
-        statements.append(current.strip())
-    return statements
 
 
 class WriterConnection(sqlite3.Connection):

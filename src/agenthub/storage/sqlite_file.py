@@ -4,8 +4,9 @@ a file that is a database.
 Two hubs on one database file would both run, each with its own idea of the stream (its sequence, its
 subscriptions, its live connections), and deliver only what it stored itself. `agenthub serve` therefore
 holds a lock beside the file (`<file>.lock`, an advisory `flock`, released by the kernel however the process
-ends, so it is never stale) and a second one is refused, told who holds it. Before that, a file that is not
-a SQLite database is refused with one line instead of failing the hub's start with a traceback.
+ends, so it is never stale) and a second one is refused, told who holds it. Then a file that is not a SQLite
+database, or one a newer agenthub has migrated, is refused with one line instead of failing the hub's start
+with a traceback.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import IO
 
 from agenthub.errors import StorageUnavailable
+from agenthub.storage.sqlite_migrations import refuse_newer
 
 try:
     import fcntl
@@ -102,6 +104,7 @@ def _check_is_database(path: Path) -> None:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
             conn.execute("PRAGMA schema_version").fetchone()
+            refuse_newer(conn)
         finally:
             conn.close()
     except sqlite3.Error as error:
