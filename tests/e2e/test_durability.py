@@ -136,6 +136,11 @@ def test_a_database_file_removed_under_the_hub_stops_every_write_and_fails_healt
     result = cli(hub, "send", "gone", "from the cli")
     assert result.code == 1 and result.out == ""
     assert result.err_lines == [f"agenthub: {refused.value.message} [storage_lost]"]
+    status = cli(hub, "status", "--json")  # a health check for scripts: shown, and exit 1
+    assert (status.code, status.json()["status"], status.json()["messages"]) == (1, "storage_lost", 1)
+    assert status.err_lines == [
+        "agenthub: the hub cannot store anything now (storage_lost): see its log, then restart it"
+    ]
 
     assert hub.stop() == 0
     log = " ".join(hub.log_path.read_text().split())  # as one line: the console log wraps its lines

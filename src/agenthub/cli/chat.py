@@ -12,8 +12,10 @@ from agenthub.cli.app import app
 from agenthub.cli.context import JsonFlag, UsageProblem
 
 if TYPE_CHECKING:
+    from rich.table import Table
+
     from agenthub.client import Client
-    from agenthub.models import Message
+    from agenthub.models import HubStatus, Message
 
 
 @app.command()
@@ -190,12 +192,19 @@ def hung(json_out: JsonFlag = False) -> None:
 
 @app.command()
 def status(json_out: JsonFlag = False) -> None:
-    """The hub's status: version, agents, channels, messages."""
+    """The hub's status: version, agents, channels, messages. Exits 1 when the hub reports anything but "ok"
+    (it can no longer store anything), so a script may use it as a health check."""
     with context.client() as client:
         hub = client.status()
     if json_out:
         output.print_json(hub)
-        return
+    else:
+        output.show(_status_table(hub))
+    if hub.status != "ok":
+        raise context.CliError(f"the hub cannot store anything now ({hub.status}): see its log, then restart it")
+
+
+def _status_table(hub: HubStatus) -> Table:
     result = output.table("", "")
     result.show_header = False
     for key, value in [
@@ -209,7 +218,7 @@ def status(json_out: JsonFlag = False) -> None:
         ("uptime", f"{hub.uptime_seconds:.0f} s"),
     ]:
         result.add_row(key, value)
-    output.show(result)
+    return result
 
 
 @app.command()
