@@ -77,6 +77,14 @@ ROWS: list[tuple[str, str, str | None, str | None, str, Any]] = [
         lambda r: _m(r, "hub_cas") >= 5000,
     ),
     (
+        "1,000 WebSocket agents connecting, 4 clients one after another: until all are registered",
+        "hub_idle_connect",
+        None,
+        None,
+        "",
+        None,
+    ),
+    (
         "1,000 idle WebSocket agents: hub RSS",
         "hub_idle_rss",
         None,

@@ -238,8 +238,9 @@ class Bench:
         groups = [agents[i::4] for i in range(4)]
         with ctx.Pool(4) as pool:
             results = [pool.apply_async(w.hold_idle, (hub.ws_url, g, ready, release)) for g in groups]
-            held = sum(ready.get(timeout=120) for _ in groups)
-            self.record("hub_idle_rss", "MB", rss_mb(pid), agents=held)
+            counts, seconds = zip(*(ready.get(timeout=120) for _ in groups), strict=True)
+            self.record("hub_idle_connect", "s", max(seconds), agents=sum(counts), clients=len(groups))
+            self.record("hub_idle_rss", "MB", rss_mb(pid), agents=sum(counts))
             release.set()
             for r in results:
                 r.get(60)

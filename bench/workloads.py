@@ -371,17 +371,19 @@ def median(values: list[float]) -> float:
 
 
 def hold_idle(ws_base: str, agents: list[Agent], ready: Any, release: Any) -> int:
-    """Open one registered connection per agent and hold them until `release` is set."""
+    """Open one registered connection per agent, one after another, and hold them until `release` is set; puts
+    (connections held, seconds from the first connect to the last registration) on `ready`."""
 
     async def run() -> int:
         conns = []
+        started = time.monotonic()
         for agent in agents:
             ws = await _open(ws_base, agent)
             await ws.send(orjson.dumps({"type": "agent:register", "id": "r", "data": {}}).decode())
             await ws.recv()
             conns.append(ws)
         readers = [asyncio.create_task(_discard(ws)) for ws in conns]  # an idle agent still reads presence events
-        ready.put(len(conns))
+        ready.put((len(conns), time.monotonic() - started))
         while not release.is_set():
             await asyncio.sleep(0.2)
         for ws in conns:

@@ -175,3 +175,37 @@ async def test_drained_below_waits_for_the_sender() -> None:
     assert not waiting.done()
     session.take()
     await asyncio.wait_for(waiting, timeout=1)
+
+
+JOINED = ['{"type":"agent:joined","data":{"n":1}}', '{"type":"agent:joined","data":{"n":2}}']
+
+
+async def test_a_burst_of_presence_events_wakes_each_connection_once_and_in_order() -> None:
+    router = Router()
+    quiet, busy = Session("quiet", 100), Session("busy", 100)
+    router.attach(quiet)
+    router.attach(busy)
+    for frame in JOINED:
+        router.broadcast(frame)
+    assert not quiet.ready.is_set() and not busy.ready.is_set()  # queued; nobody woken for each one
+
+    busy.push_event('{"type":"ack","id":"r1"}')  # anything else for a connection takes them along, in order
+    assert busy.ready.is_set()
+    assert [frame for frame, _, _ in busy.take()] == [*JOINED, '{"type":"ack","id":"r1"}']
+
+    await asyncio.wait_for(quiet.ready.wait(), 5)  # the others are woken once, for the whole burst
+    assert [frame for frame, _, _ in quiet.take()] == JOINED
+    await asyncio.sleep(0.2)
+    assert not busy.ready.is_set()  # the wake found nothing left to send for the busy one
+
+
+async def test_a_connection_attached_after_an_event_does_not_get_it() -> None:
+    router = Router()
+    early = Session("early", 100)
+    router.attach(early)
+    router.broadcast(JOINED[0])
+    late = Session("late", 100)
+    router.attach(late)
+    await asyncio.wait_for(early.ready.wait(), 5)
+    assert [frame for frame, _, _ in early.take()] == [JOINED[0]]
+    assert len(late) == 0 and not late.ready.is_set()

@@ -5,6 +5,12 @@ connections get a copy right away. A `Session` starts by buffering live traffic
 while it replays history from the database, then switches to live without a gap
 or a duplicate at the seam (it drops anything at or below the last seq it sent).
 Each frame is encoded once and shared by every recipient.
+
+Presence events go to every live connection, so N agents connecting at once make N x N frames. Sent as
+they come, each is a wake of every connection's sender and a socket write per connection: a thousand
+agents took half a minute of the hub's CPU to connect. They are queued in order like any frame, but their
+connections are woken at most once per `BROADCAST_DELAY`, so a burst leaves in one write per connection;
+anything else queued behind them (a message, an ack) takes them along at once.
 """
 
 from __future__ import annotations
@@ -18,6 +24,8 @@ import orjson
 from agenthub.models import Message, Subscription
 
 _STREAM_EXCLUDE = {"duplicate", "receipts"}
+BROADCAST_DELAY = 0.1
+"""Seconds a presence event may wait for others to leave with it (`Router.broadcast`)."""
 STREAM_EVENT = "agenthub:event"
 """Metadata key of a stream entry the hub itself stores for another feature (e.g. `task:assigned`): such an
 entry is sent as that event, with `metadata["data"]` as its data. Publishers cannot set this key."""
@@ -75,10 +83,12 @@ class Session:
             self._check(len(self._outbox))
             self.ready.set()
 
-    def push_event(self, frame: str) -> None:
+    def push_event(self, frame: str, *, wake: bool = True) -> None:
+        """A frame outside the stream (an ack, an event); with `wake=False` it waits for the next wake."""
         self._outbox.append((frame, 0, False))
         self._check(len(self._outbox))
-        self.ready.set()
+        if wake:
+            self.ready.set()
 
     def push_replayed(self, message: Message, direct: bool) -> None:
         if message.seq > self.last_seq:
@@ -125,6 +135,7 @@ class Router:
         self._everything: set[str] = set()
         self._subscriptions: dict[str, dict[str, Subscription]] = defaultdict(dict)
         self._waiters: dict[str, set[asyncio.Event]] = defaultdict(set)
+        self._wake_scheduled = False
 
     # -- subscriptions -------------------------------------------------------------------------------------
 
@@ -178,9 +189,18 @@ class Router:
             yield from sessions
 
     def broadcast(self, frame: str) -> None:
-        """A non-stream event for every live connection (presence)."""
-        for session in list(self.all_sessions()):
-            session.push_event(frame)
+        """A non-stream event for every live connection (presence), queued now, sent within `BROADCAST_DELAY`."""
+        for session in self.all_sessions():
+            session.push_event(frame, wake=False)
+        if not self._wake_scheduled:
+            self._wake_scheduled = True
+            asyncio.get_running_loop().call_later(BROADCAST_DELAY, self._wake_all)
+
+    def _wake_all(self) -> None:
+        self._wake_scheduled = False
+        for session in self.all_sessions():
+            if len(session):
+                session.ready.set()
 
     def notify(self, agent_ids: Iterable[str | None], frame: Callable[[], str]) -> None:
         """A non-stream event for these agents' live connections and the operator's; the frame is only
