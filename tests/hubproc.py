@@ -21,6 +21,14 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def serve_refused(
+    data_dir: Path, *args: str, port: int | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run `agenthub serve` where it is expected to refuse to start: its exit code, stdout and stderr."""
+    cmd = [sys.executable, "-m", "agenthub", "serve", "--data-dir", str(data_dir), "--port", str(port or free_port())]
+    return subprocess.run([*cmd, *args], capture_output=True, text=True, timeout=60, env=env, check=False)
+
+
 @dataclass
 class HubProcess:
     data_dir: Path

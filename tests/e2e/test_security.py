@@ -6,8 +6,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import stat
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +13,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from tests.hubproc import HubProcess
+from tests.hubproc import HubProcess, serve_refused
 from tests.wsclient import RawSocket
 
 
@@ -251,14 +249,9 @@ def test_size_limits_on_every_input(tmp_path: Path) -> None:
         hub.stop()
 
 
-def _serve(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    cmd = [sys.executable, "-m", "agenthub", "serve", "--data-dir", str(tmp_path / "data"), "--port", "1", *args]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=60, env=env, check=False)
-
-
 @pytest.mark.parametrize("host", ["0.0.0.0", "example.com"])
 def test_open_mode_is_refused_off_loopback(tmp_path: Path, host: str) -> None:
-    done = _serve(tmp_path, "--open", "--host", host)
+    done = serve_refused(tmp_path / "data", "--open", "--host", host)
     assert done.returncode != 0
     assert f"--open is refused on {host}" in done.stderr
 
@@ -267,7 +260,7 @@ def test_open_mode_from_the_environment_is_refused_off_loopback(tmp_path: Path) 
     import os
 
     env = {**os.environ, "AGENTHUB_OPEN": "1", "AGENTHUB_HOST": "0.0.0.0"}
-    done = _serve(tmp_path, env=env)
+    done = serve_refused(tmp_path / "data", env=env)
     assert done.returncode != 0 and "--open is refused on 0.0.0.0" in done.stderr
 
 

@@ -6,24 +6,17 @@ from __future__ import annotations
 import signal
 import socket
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
 
-from tests.hubproc import HubProcess, free_port
-
-
-def _serve(data_dir: Path, port: int | None = None) -> subprocess.CompletedProcess[str]:
-    cmd = [sys.executable, "-m", "agenthub", "serve", "--data-dir", str(data_dir), "--port", str(port or free_port())]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False)
+from tests.hubproc import HubProcess, serve_refused
 
 
 def test_a_second_hub_on_the_same_database_is_refused_and_the_first_goes_on(hub: HubProcess) -> None:
     assert hub.proc is not None
     database = hub.data_dir / "agenthub.db"
-    second = _serve(hub.data_dir)
+    second = serve_refused(hub.data_dir)
     assert (second.returncode, second.stdout) == (1, "")
     assert second.stderr.splitlines() == [
         f"agenthub: another hub is serving {database} (pid {hub.proc.pid}, http://localhost:{hub.port}):"
@@ -43,7 +36,7 @@ def test_a_file_that_is_no_database_is_refused_and_left_as_it_was(tmp_path: Path
     data_dir.mkdir()
     database = data_dir / "agenthub.db"
     database.write_bytes(b"my notes, not a database\n" * 100)
-    done = _serve(data_dir)
+    done = serve_refused(data_dir)
     assert (done.returncode, done.stdout) == (1, "")
     assert done.stderr.splitlines() == [
         f"agenthub: cannot open {database}: the hub's database file is damaged (SQLite: file is not a database)"
@@ -54,7 +47,7 @@ def test_a_file_that_is_no_database_is_refused_and_left_as_it_was(tmp_path: Path
 def test_a_data_dir_that_is_a_file_is_refused(tmp_path: Path) -> None:
     not_a_dir = tmp_path / "data"
     not_a_dir.write_text("x")
-    done = _serve(not_a_dir)
+    done = serve_refused(not_a_dir)
     assert (done.returncode, done.stdout, done.stderr) == (
         1,
         "",
@@ -67,7 +60,7 @@ def test_a_port_in_use_is_refused_in_one_line_before_anything_is_made(tmp_path: 
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        done = _serve(tmp_path / "data", port)
+        done = serve_refused(tmp_path / "data", port=port)
     assert (done.returncode, done.stdout) == (1, "")
     assert done.stderr.splitlines() == [
         f"agenthub: cannot listen on 127.0.0.1:{port}: address already in use (another program, or another hub,"
@@ -83,7 +76,7 @@ def test_a_database_from_a_newer_agenthub_is_refused(hub: HubProcess) -> None:
         newest = db.execute("SELECT max(version) FROM schema_migrations").fetchone()[0]
         db.execute("INSERT INTO schema_migrations VALUES (?, 'later', '2030-01-01T00:00:00Z')", (newest + 1,))
     db.close()
-    done = _serve(hub.data_dir)
+    done = serve_refused(hub.data_dir)
     assert (done.returncode, done.stdout) == (1, "")
     assert done.stderr.splitlines() == [
         f"agenthub: the database was made by a newer agenthub (its schema is at version {newest + 1}; this"
