@@ -8,18 +8,15 @@ import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
-from agenthub._ids import new_ordered_id
-from agenthub._time import now_iso
 from agenthub.hub import Hub
 from agenthub.models import Message
 from agenthub.settings import HubSettings
-from agenthub.storage import MessageQuery, NewMessage
+from agenthub.storage import MessageQuery
 from agenthub.storage.sqlite import SQLiteStorage
 from tests.hub.helpers import rows
+from tests.storage.helpers import channel_message
 
-
-def message(content: str) -> NewMessage:
-    return NewMessage(id=new_ordered_id(), sender_id=None, content=content, created_at=now_iso(), channel="c")
+message = channel_message
 
 
 def contents(messages: list[Message]) -> list[str]:

@@ -16,14 +16,14 @@ import pytest
 from agenthub._ids import new_ordered_id
 from agenthub._time import now_iso
 from agenthub.errors import StorageUnavailable
-from agenthub.storage import MessageQuery, NewAgent, NewMessage, sqlite_engine
+from agenthub.storage import MessageQuery, NewAgent, sqlite_engine
 from agenthub.storage.sqlite import SQLiteStorage
+from tests.storage.helpers import channel_message
 
 LONG_AGO = "2000-01-01T00:00:00Z"
 
 
-def message(content: str) -> NewMessage:
-    return NewMessage(id=new_ordered_id(), sender_id=None, content=content, created_at=now_iso(), channel="c")
+message = channel_message
 
 
 @pytest.fixture

@@ -6,19 +6,17 @@ import asyncio
 import sqlite3
 import threading
 from collections.abc import AsyncIterator
+from functools import partial
 from pathlib import Path
 
 import pytest
 
-from agenthub._ids import new_ordered_id
-from agenthub._time import now_iso
 from agenthub.models import Message
-from agenthub.storage import MessageQuery, NewMessage
+from agenthub.storage import MessageQuery
 from agenthub.storage.sqlite import SQLiteStorage
+from tests.storage.helpers import channel_message
 
-
-def message(content: str, sender: str = "alice") -> NewMessage:
-    return NewMessage(id=new_ordered_id(), sender_id=sender, content=content, created_at=now_iso(), channel="c")
+message = partial(channel_message, sender="alice")
 
 
 @pytest.fixture

@@ -6,14 +6,10 @@ import asyncio
 import sqlite3
 from pathlib import Path
 
-from agenthub._ids import new_id
-from agenthub._time import now_iso
-from agenthub.storage import NewMessage
 from agenthub.storage.sqlite import SQLiteStorage
+from tests.storage.helpers import channel_message
 
-
-def message(content: str) -> NewMessage:
-    return NewMessage(id=new_id(), sender_id=None, content=content, created_at=now_iso(), channel="c")
+message = channel_message
 
 
 async def test_index_passes_sqlites_integrity_check_after_mixed_commits(tmp_path: Path) -> None:
