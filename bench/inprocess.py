@@ -6,7 +6,7 @@ its HTTP and WebSocket side and how much is the hub itself (`docs/benchmarks.md`
 
 - publish: 16 agents keep 64 publishes of one message in flight each, each with a `msg_id` and validated
   from the JSON a client sends, as `message:send` does, and acknowledged once durable.
-- tasks: 16 workers claim and complete queued tasks, each waiting for its claim before it completes.
+- tasks: 16 workers claim and complete queued tasks, each completing a task with its next claim.
 
 Prints the rate, the cores the process used (all threads, and its busiest one) and its CPU per operation.
 """
@@ -28,7 +28,7 @@ import orjson
 from agenthub.hub import OPERATOR_ACTOR, Actor, Hub
 from agenthub.models import RegisterRequest
 from agenthub.models.messages import MessageCreate
-from agenthub.models.tasks import ClaimRequest, CompleteRequest, TaskCreate
+from agenthub.models.tasks import ClaimRequest, Completion, TaskCreate
 from agenthub.settings import HubSettings
 from agenthub.storage.sqlite import SQLiteStorage
 from bench.cpu import Watch
@@ -70,8 +70,10 @@ async def _tasks(hub: Hub, actors: list[Actor], seconds: float) -> int:
 
     async def worker(actor: Actor) -> None:
         nonlocal done
-        while (task := await hub.tasks.claim(actor, ClaimRequest(tags=["bench"]))) is not None:
-            await hub.tasks.complete(actor, task.id, CompleteRequest(lease_token=task.lease_token, result={}))
+        task = await hub.tasks.claim(actor, ClaimRequest(tags=["bench"]))
+        while task is not None:
+            finished = Completion(task_id=task.id, lease_token=task.lease_token, result={})
+            task = await hub.tasks.claim(actor, ClaimRequest(tags=["bench"], complete=finished))
             done += 1
 
     await asyncio.gather(*(worker(actor) for actor in actors))

@@ -436,7 +436,8 @@ def hub_create_tasks(ws_base: str, agent: Agent, total: int) -> None:
 
 
 def hub_task_workers(ws_base: str, agents: list[Agent], duration: float) -> tuple[list[str], float, float]:
-    """Each agent claims and completes tasks one at a time until none is left or time is up; returns the ids
+    """Each agent claims a task, then completes each one with its next claim (`complete` on `task:claim`, as
+    the SDK's worker loop does), one task at a time, until none is left or time is up; returns the ids
     of the tasks completed (so the caller can check that no task was held twice) and when the work started and
     ended (`time.monotonic`, comparable across processes), so a queue that runs dry early still gives a rate."""
 
@@ -452,13 +453,16 @@ def hub_task_workers(ws_base: str, agents: list[Agent], duration: float) -> tupl
                 result: dict[str, Any] = frame["data"]
                 return result
 
-            while time.monotonic() < stop_at:
-                task = (await ok("task:claim", {"tags": ["bench"]}))["task"]
-                if task is None:
-                    break
+            task = (await ok("task:claim", {"tags": ["bench"]}))["task"]
+            while task is not None:
                 body = {"task_id": task["id"], "lease_token": task["lease_token"], "result": {"ok": True}}
-                await ok("task:complete", body)
+                if time.monotonic() >= stop_at:
+                    await ok("task:complete", body)
+                    done.append(task["id"])
+                    break
+                nxt = (await ok("task:claim", {"tags": ["bench"], "complete": body}))["task"]
                 done.append(task["id"])
+                task = nxt
         return done
 
     async def run() -> tuple[list[str], float, float]:
@@ -470,21 +474,28 @@ def hub_task_workers(ws_base: str, agents: list[Agent], duration: float) -> tupl
 
 
 def redis_task_workers(port: int, workers: int, duration: float, first: int) -> tuple[list[bytes], float, float]:
-    """XREADGROUP + XACK: each consumer takes one entry at a time and acknowledges it; returns the entries and
-    when the work started and ended, as `hub_task_workers` does."""
+    """XREADGROUP + XACK: each consumer takes one entry at a time, and acknowledges it in the same round trip
+    as it reads the next (pipelined, as the hub's workers complete with their next claim); returns the entries
+    and when the work started and ended, as `hub_task_workers` does."""
 
     async def worker(n: int, stop_at: float) -> list[bytes]:
         redis = await Redis.connect(port)
         done: list[bytes] = []
-        while time.monotonic() < stop_at:
-            reply = await redis.call(
-                "XREADGROUP", "GROUP", "workers", f"w{first + n}", "COUNT", 1, "STREAMS", "tasks", ">"
-            )
-            if not reply:
+        held: bytes | None = None
+        while True:
+            if held is not None:
+                redis.send("XACK", "tasks", "workers", held)
+            reading = time.monotonic() < stop_at
+            if reading:
+                redis.send("XREADGROUP", "GROUP", "workers", f"w{first + n}", "COUNT", 1, "STREAMS", "tasks", ">")
+            await redis.writer.drain()
+            if held is not None:
+                await redis.reply()
+                done.append(held)
+            reply = await redis.reply() if reading else None
+            held = reply[0][1][0][0] if reply else None
+            if held is None:
                 break
-            entry_id = reply[0][1][0][0]
-            await redis.call("XACK", "tasks", "workers", entry_id)
-            done.append(entry_id)
         await redis.close()
         return done
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import httpx
+
 from tests.e2e.taskhelp import Stream, claim, create, poll, task
 from tests.hubproc import HubProcess
 
@@ -90,6 +92,43 @@ def test_fenced_lease_complete_is_idempotent(shared_hub: HubProcess, unique: str
 
         history = boss.get(f"{path}/assignments").json()
         assert [(a["agent_id"], a["status"]) for a in history] == [(worker["id"], "completed")]
+
+
+def test_claim_completing_the_finished_task_does_both_or_neither(shared_hub: HubProcess, unique: str) -> None:
+    _, boss_token = shared_hub.register(f"boss-{unique}")
+    worker, worker_token = shared_hub.register(f"worker-{unique}")
+    with shared_hub.client(boss_token) as boss, shared_hub.client(worker_token) as http:
+        first, second = create(boss, title="first", tags=[unique]), create(boss, title="second", tags=[unique])
+        held = claim(http, [unique])
+        assert held["id"] == first["id"]
+
+        def hand_in(task_id: str, token: str | None, result: object) -> httpx.Response:
+            done = {"task_id": task_id, "lease_token": token, "result": result}
+            return http.post("/api/tasks/claim", json={"tags": [unique], "lease_seconds": 60, "complete": done})
+
+        stale = hand_in(first["id"], "stale", {"n": 1})
+        assert stale.status_code == 409 and stale.json()["error"]["code"] == "lease_lost"
+        assert task(boss, first["id"])["status"] == "in_progress"
+        assert task(boss, second["id"])["status"] == "pending"
+        missing = hand_in(f"no-such-task-{unique}", None, None)
+        assert missing.status_code == 404 and missing.json()["error"]["code"] == "task_not_found"
+        assert task(boss, second["id"])["status"] == "pending"
+        no_id = http.post("/api/tasks/claim", json={"tags": [unique], "complete": {"result": 1}})
+        assert no_id.status_code == 422 and no_id.json()["error"]["code"] == "invalid_field"
+
+        nxt = hand_in(first["id"], held["lease_token"], {"n": 1})
+        assert nxt.status_code == 200
+        assert nxt.json()["id"] == second["id"] and nxt.json()["status"] == "in_progress"
+        assert nxt.json()["assignee_id"] == worker["id"] and nxt.json()["lease_token"]
+        finished = task(boss, first["id"])
+        assert finished["status"] == "completed" and finished["result"] == {"n": 1}
+
+        last = hand_in(second["id"], nxt.json()["lease_token"], "two")
+        assert last.status_code == 204
+        assert task(boss, second["id"])["status"] == "completed" and task(boss, second["id"])["result"] == "two"
+        again = hand_in(second["id"], nxt.json()["lease_token"], "two")  # a repeated completion is harmless
+        assert again.status_code == 204
+        assert [a["status"] for a in boss.get(f"/api/tasks/{second['id']}/assignments").json()] == ["completed"]
 
 
 def test_fail_with_retry_backs_off_then_fails(shared_hub: HubProcess, unique: str) -> None:
@@ -264,6 +303,13 @@ def test_websocket_requests_and_task_updated_events(shared_hub: HubProcess, uniq
 
         nothing = worker_stream.request("task:claim", {"tags": [unique]})
         assert nothing["data"] == {"task": None}
+        second = boss_stream.request("task:create", {"title": "next via ws", "tags": [unique]})["data"]["task"]
+        done = {"task_id": task_id, "lease_token": claimed["data"]["task"]["lease_token"], "result": "ok"}
+        handed = worker_stream.request("task:claim", {"tags": [unique], "complete": done})
+        assert handed["type"] == "ack" and handed["data"]["task"]["id"] == second["id"]
+        event = boss_stream.wait(lambda f: f["type"] == "task:updated" and f["data"]["status"] == "completed")
+        assert event["data"]["id"] == task_id and event["data"]["result"] == "ok"
+        task_id, claimed = second["id"], handed
         updated = boss_stream.request("task:update", {"task_id": task_id, "priority": 5})
         assert updated["data"]["task"]["priority"] == 5
         reassigned = boss_stream.request("task:assign", {"task_id": task_id, "agent_id": boss["id"]})

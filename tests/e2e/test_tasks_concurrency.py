@@ -71,9 +71,9 @@ def drain(url: str, token: str, tag: str, lease_seconds: float) -> list[str]:
                 time.sleep(0.05)
 
 
-def _completions_in_audit(data_dir: Path) -> Counter[str]:
+def _audited(data_dir: Path, action: str) -> Counter[str]:
     with sqlite3.connect(data_dir / "agenthub.db") as db:
-        rows = db.execute("SELECT subject_id FROM audit_log WHERE action = 'task.completed'").fetchall()
+        rows = db.execute("SELECT subject_id FROM audit_log WHERE action = ?", (action,)).fetchall()
     return Counter(row[0] for row in rows)
 
 
@@ -93,8 +93,33 @@ def test_workers_drain_thousands_of_tasks_each_exactly_once(hub: HubProcess) -> 
         sample = task(http, ids[0])
         assert sample["status"] == "completed" and sample["result"]["task"] == ids[0]
     hub.stop()
-    audit = _completions_in_audit(hub.data_dir)
+    audit = _audited(hub.data_dir, "task.completed")
     assert set(audit) == set(ids) and set(audit.values()) == {1}
+
+
+def sdk_worker(url: str, hub_token: str, name: str, tag: str) -> int:
+    """A worker process on the SDK's own loop: four slots, each handing its result in with its next claim."""
+    from agenthub import Client
+
+    with Client.for_agent(name, server_url=url, hub_token=hub_token) as worker:
+        return worker.run_worker(lambda task: {"task": task.id}, tags=[tag], concurrency=4, stop_when_idle=True)
+
+
+@pytest.mark.timeout(400)
+def test_sdk_workers_completing_with_their_next_claim_hold_each_task_once(hub: HubProcess) -> None:
+    _, boss_token = hub.register("boss")
+    ids = _create_many(hub, boss_token, 1500, "handoff")
+    with SPAWN.Pool(4) as pool:
+        handled = pool.starmap(sdk_worker, [(hub.url, hub.token, f"sdk-worker-{i}", "handoff") for i in range(4)])
+    assert sum(handled) == 1500 and all(handled)
+    with hub.client() as http:
+        assert http.get("/api/tasks/pending").json() == []
+        sample = task(http, ids[-1])
+        assert sample["status"] == "completed" and sample["result"] == {"task": ids[-1]}
+    hub.stop()
+    for action in ("task.claimed", "task.completed"):
+        audit = _audited(hub.data_dir, action)
+        assert set(audit) == set(ids) and set(audit.values()) == {1}, action
 
 
 def frozen_worker(url: str, token: str, tag: str, claimed: Any, finish: Event, outcome: Any) -> None:
@@ -171,5 +196,5 @@ def test_hub_killed_mid_queue_loses_and_repeats_nothing(hub: HubProcess) -> None
         assert http.get("/api/tasks/pending").json() == []
         assert http.get("/api/tasks", params={"status": "in_progress"}).json() == []
     hub.stop()
-    audit = _completions_in_audit(hub.data_dir)
+    audit = _audited(hub.data_dir, "task.completed")
     assert set(audit) == set(ids) and set(audit.values()) == {1}

@@ -97,9 +97,9 @@ def test_sync_session_claims_and_releases(shared_hub: HubProcess, unique: str) -
             task = coord.claim_task(tags=[unique])
             assert task is not None and task.id == first.id
             assert coord.heartbeat_task(task.id, lease_seconds=60).lease_token == task.lease_token
-            assert coord.complete_task(task.id, "ok").status == TaskStatus.completed
-            held = coord.claim_task(tags=[unique])
-            assert held is not None and held.id == second.id
+            held = coord.complete_and_claim(task.id, "ok", tags=[unique])
+            assert held is not None and held.id == second.id and held.lease_token
+            assert operator.get_task(first.id).result == "ok"
             assert coord.claim_task(tags=[unique]) is None
             with pytest.raises(Conflict) as refused:
                 coord.complete_task(first.id, "different")

@@ -11,7 +11,7 @@ import pytest
 from agenthub._time import now_iso
 from agenthub.errors import Conflict, InvalidField
 from agenthub.models import AssignmentStatus, Task, TaskStatus
-from agenthub.storage import NewMessage, NewTask, Storage, TaskChange, TaskOutcome, TaskQuery
+from agenthub.storage import ClaimQuery, NewMessage, NewTask, Storage, TaskChange, TaskOutcome, TaskQuery
 from tests.storage.conftest import Backend
 
 _ids = itertools.count()
@@ -72,8 +72,11 @@ async def test_claim_order_tags_capabilities_and_availability(storage: Storage) 
     old = await create(storage, "old", priority=4, tags=["a"])
     new = await create(storage, "new", priority=4, tags=["b"])
     gpu = await create(storage, "gpu", priority=5, tags=["a"], requirements={"capabilities": ["gpu"]})
-    claim = storage.claim_task
     now = now_iso()
+
+    async def claim(*query: Any) -> TaskOutcome | None:
+        return await storage.claim_task(ClaimQuery(*query))
+
     first = await claim("w", [], ["a", "b"], now, take("w", "t1"))
     assert first is not None and first.task is not None and first.task.id == old.id
     assert first.task.lease_token == "t1" and first.task.status == TaskStatus.in_progress
@@ -91,10 +94,40 @@ async def test_claim_order_tags_capabilities_and_availability(storage: Storage) 
     assert await claim("w", [], None, now, take("w", "t6")) is None
 
 
+async def test_a_change_then_a_claim_happen_in_one_write_or_not_at_all(storage: Storage) -> None:
+    first, second = await create(storage, "first"), await create(storage, "second")
+    held = await storage.claim_task(ClaimQuery("w", [], None, now_iso(), take("w", "t1")))
+    assert held is not None and held.task is not None and held.task.id == first.id
+    seen: list[TaskOutcome] = []
+    then = ClaimQuery("w", [], None, now_iso(), take("w", "t2"))
+    both = await storage.change_task(first.id, finish({"n": 1}), "w", seen.append, then_claim=then)
+    assert both is not None and both.task is not None and both.task.status == TaskStatus.completed
+    assert both.claimed is not None and both.claimed.id == second.id and both.claimed.lease_token == "t2"
+    assert [(task.id, task.status) for task, _ in seen[0].changed] == [
+        (first.id, TaskStatus.completed),
+        (second.id, TaskStatus.in_progress),
+    ]
+
+    def refuse(task: Task) -> TaskChange:
+        raise Conflict("stale lease", code="lease_lost")
+
+    third = await create(storage, "third")
+    with pytest.raises(Conflict):
+        await storage.change_task(
+            second.id, refuse, "w", then_claim=ClaimQuery("w", [], None, now_iso(), take("w", "t3"))
+        )
+    assert (await storage.get_task(third.id)).status == TaskStatus.pending  # type: ignore[union-attr]
+    last = await storage.change_task(
+        second.id, finish(None), "w", then_claim=ClaimQuery("w", ["gpu"], ["none"], now_iso(), take("w", "t4"))
+    )
+    assert last is not None and last.task is not None and last.task.status == TaskStatus.completed
+    assert last.claimed is None
+
+
 async def test_concurrent_claims_hand_each_task_to_one_claimer(storage: Storage) -> None:
     ids = {(await create(storage, f"t{i}")).id for i in range(30)}
     outcomes = await asyncio.gather(
-        *(storage.claim_task(f"w{i}", [], None, now_iso(), take(f"w{i}", f"k{i}")) for i in range(40))
+        *(storage.claim_task(ClaimQuery(f"w{i}", [], None, now_iso(), take(f"w{i}", f"k{i}"))) for i in range(40))
     )
     claimed = [o.task.id for o in outcomes if o is not None and o.task is not None]
     assert sorted(claimed) == sorted(ids)
@@ -118,7 +151,7 @@ async def test_a_refused_decision_changes_and_audits_nothing(backend: Backend) -
 async def test_lifecycle_assignments_audit_and_tokens_kept_private(backend: Backend) -> None:
     storage = backend.storage
     task = await create(storage)
-    await storage.claim_task("w", [], None, now_iso(), take("w", "secret"))
+    await storage.claim_task(ClaimQuery("w", [], None, now_iso(), take("w", "secret")))
     done = await storage.change_task(task.id, finish({"n": 1}), "w")
     assert done is not None and done.task is not None and done.task.result == {"n": 1}
     assert [(t.id, before) for t, before in done.changed] == [(task.id, "w")]
@@ -141,10 +174,10 @@ async def test_dependencies_gate_claims_refuse_cycles_and_cascade_failures(stora
     with pytest.raises(InvalidField) as cycle:
         await storage.change_task(a.id, lambda t: TaskChange("task.updated", set={"depends_on": [c.id]}), "boss")
     assert cycle.value.code == "dependency_cycle"
-    claimed = await storage.claim_task("w", [], None, now_iso(), take("w", "t"))
+    claimed = await storage.claim_task(ClaimQuery("w", [], None, now_iso(), take("w", "t")))
     assert claimed is not None and claimed.task is not None and claimed.task.id == a.id
     await storage.change_task(a.id, finish(None), "w")
-    ready = await storage.claim_task("w", [], None, now_iso(), take("w", "t2"))
+    ready = await storage.claim_task(ClaimQuery("w", [], None, now_iso(), take("w", "t2")))
     assert ready is not None and ready.task is not None and ready.task.id == b.id
     failed = await storage.change_task(b.id, fail, "w")
     assert failed is not None
@@ -205,7 +238,7 @@ async def test_pick_assignee_prefers_fewest_active_and_stores_the_announcement(s
 
 async def test_lapsed_leases_and_queries(storage: Storage) -> None:
     held = await create(storage, tags=["x"], due_date="2000-01-01T00:00:00.000000Z")
-    await storage.claim_task("w", [], None, now_iso(), take("w", "t"))
+    await storage.claim_task(ClaimQuery("w", [], None, now_iso(), take("w", "t")))
     assert await storage.lapsed_leases(now_iso(), 10) == [held.id]
     assert await storage.lapsed_leases("2000-01-01T00:00:00.000000Z", 10) == []
     assert [t.id for t in await storage.list_tasks(TaskQuery(tag="x", assignee_id="w"))] == [held.id]

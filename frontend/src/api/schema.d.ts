@@ -1412,9 +1412,12 @@ export interface components {
         };
         /**
          * ClaimRequest
-         * @description Take the most urgent ready task; with `tags`, only a task having at least one of them.
+         * @description Take the most urgent ready task; with `tags`, only a task having at least one of them. With `complete`,
+         *     first complete the task the worker just finished: one request and one commit instead of two, and nothing
+         *     is claimed when that completion is refused.
          */
         ClaimRequest: {
+            complete?: components["schemas"]["Completion"] | null;
             /** Lease Seconds */
             lease_seconds?: number | null;
             /** Tags */
@@ -1426,6 +1429,18 @@ export interface components {
             lease_token?: string | null;
             /** Result */
             result?: unknown;
+        };
+        /**
+         * Completion
+         * @description A task the claimer finished, completed in the same step as the claim (`ClaimRequest.complete`).
+         */
+        Completion: {
+            /** Lease Token */
+            lease_token?: string | null;
+            /** Result */
+            result?: unknown;
+            /** Task Id */
+            task_id: string;
         };
         /** Cursor */
         Cursor: {

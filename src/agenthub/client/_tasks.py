@@ -135,6 +135,20 @@ class TaskCalls:
 
         return Call("POST", "/api/tasks/claim", parse, json=_clean({"tags": tags, "lease_seconds": lease_seconds}))
 
+    def complete_and_claim(
+        self, task_id: str, result: Any = None, tags: list[str] | None = None, lease_seconds: float | None = None
+    ) -> Call[Task | None]:
+        """Complete `task_id` and claim the next ready task in one request: the claimed task (its lease kept in
+        the book), or None when no task is ready; a refused completion claims nothing."""
+        done = _clean({"task_id": task_id, "lease_token": self.book.token(task_id)}) | {"result": result}
+
+        def parse(status: int, body: Any) -> Task | None:
+            self.book.drop(task_id)
+            return None if status == 204 or body is None else self.book.keep(Task.model_validate(body))
+
+        body = _clean({"tags": tags, "lease_seconds": lease_seconds}) | {"complete": done}
+        return Call("POST", "/api/tasks/claim", parse, json=body)
+
     def start(self, task_id: str, lease_seconds: float | None = None) -> Call[Task]:
         body = _clean({"lease_token": self.book.token(task_id), "lease_seconds": lease_seconds})
         return Call("POST", f"/api/tasks/{path_part(task_id)}/start", self._keep, json=body)

@@ -11,6 +11,7 @@ import inspect
 import logging
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -26,6 +27,14 @@ T = TypeVar("T")
 TaskHandler = Callable[[Task], Any]
 log = logging.getLogger("agenthub.client")
 LOST = (Conflict, NotFound)  # the lease was lost or the task is gone: someone else owns the outcome
+
+
+@dataclass(frozen=True, slots=True)
+class Finished:
+    """A task a worker's handler finished, and its result: completed with the worker's next claim."""
+
+    task_id: str
+    result: Any
 
 
 class AsyncTaskMethods:
@@ -88,6 +97,13 @@ class AsyncTaskMethods:
         """The most urgent ready task (with one of `tags`), now held by this agent; None when there is none."""
         return await self._call(self._task_calls.claim(tags, lease_seconds))
 
+    async def complete_and_claim(
+        self, task_id: str, result: Any = None, tags: list[str] | None = None, lease_seconds: float | None = None
+    ) -> Task | None:
+        """Complete `task_id` with `result` and claim the next ready task (with one of `tags`) in one request
+        and one commit; None when no task is ready. A refused completion raises, and nothing is claimed."""
+        return await self._call(self._task_calls.complete_and_claim(task_id, result, tags, lease_seconds))
+
     async def start_task(self, task_id: str, lease_seconds: float | None = None) -> Task:
         """Accept an assigned task and take its lease."""
         return await self._call(self._task_calls.start(task_id, lease_seconds))
@@ -126,10 +142,12 @@ class AsyncTaskMethods:
 
         async def slot() -> None:
             nonlocal handled
+            finished: Finished | None = None
             while True:
                 try:
-                    task = await self.claim_task(tags=tags, lease_seconds=lease_seconds)
-                except HubUnavailable:
+                    task = await self._claim_next(finished, tags, lease_seconds)
+                    finished = None
+                except HubUnavailable:  # a completion not yet recorded is handed in again: that is harmless
                     task = None
                     if stop_when_idle:
                         raise
@@ -138,13 +156,25 @@ class AsyncTaskMethods:
                         return
                     await asyncio.sleep(idle_seconds)
                     continue
-                await self._work_on(task, handler, lease_seconds)
+                finished = await self._work_on(task, handler, lease_seconds)
                 handled += 1
 
         await asyncio.gather(*(slot() for _ in range(concurrency)))
         return handled
 
-    async def _work_on(self, task: Task, handler: TaskHandler, lease_seconds: float) -> None:
+    async def _claim_next(self, finished: Finished | None, tags: list[str] | None, lease_seconds: float) -> Task | None:
+        """The next task; with `finished`, completing that task in the same request."""
+        if finished is not None:
+            try:
+                return await self.complete_and_claim(finished.task_id, finished.result, tags, lease_seconds)
+            except LOST as exc:
+                log.warning("task %s was not completed: %s", finished.task_id, exc)
+                self._task_calls.book.drop(finished.task_id)
+        return await self.claim_task(tags=tags, lease_seconds=lease_seconds)
+
+    async def _work_on(self, task: Task, handler: TaskHandler, lease_seconds: float) -> Finished | None:
+        """Run the handler under a kept lease: its result, to hand in with the next claim; None when there
+        is nothing to complete (the handler failed, and the task with it, or the lease was lost)."""
         work: asyncio.Future[Any] = asyncio.ensure_future(_invoke(handler, task))
         lost = asyncio.Event()
         beats = asyncio.create_task(self._keep_lease(task.id, lease_seconds, work, lost))
@@ -155,19 +185,15 @@ class AsyncTaskMethods:
                 raise
             log.warning("lost the lease of task %s: its handler was cancelled", task.id)
             self._task_calls.book.drop(task.id)
-            return
+            return None
         except Exception as exc:  # the handler's failure is the task's failure
             beats.cancel()
             with contextlib.suppress(*LOST):
                 await self.fail_task(task.id, f"{type(exc).__name__}: {exc}", retry=True)
-            return
+            return None
         finally:
             beats.cancel()
-        try:
-            await self.complete_task(task.id, result)
-        except LOST as exc:
-            log.warning("task %s was not completed: %s", task.id, exc)
-            self._task_calls.book.drop(task.id)
+        return Finished(task.id, result)
 
     async def _keep_lease(
         self, task_id: str, lease_seconds: float, work: asyncio.Future[Any], lost: asyncio.Event
@@ -263,15 +289,17 @@ class SyncTaskMethods:
 
         def slot() -> None:
             nonlocal handled
+            finished: Finished | None = None
             try:
                 while not stop.is_set():
-                    task = self.claim_task(tags=tags, lease_seconds=lease_seconds)
+                    task = self._claim_next_sync(finished, tags, lease_seconds)
+                    finished = None
                     if task is None:
                         if stop_when_idle:
                             return
                         stop.wait(idle_seconds)
                         continue
-                    self._work_on_sync(task, handler, lease_seconds)
+                    finished = self._work_on_sync(task, handler, lease_seconds)
                     with count:
                         handled += 1
             except BaseException as exc:  # reported by the caller's thread, below
@@ -291,7 +319,18 @@ class SyncTaskMethods:
             raise errors[0]
         return handled
 
-    def _work_on_sync(self, task: Task, handler: Callable[[Task], Any], lease_seconds: float) -> None:
+    def _claim_next_sync(self, finished: Finished | None, tags: list[str] | None, lease_seconds: float) -> Task | None:
+        """The next task; with `finished`, completing that task in the same request."""
+        if finished is not None:
+            try:
+                return self.complete_and_claim(finished.task_id, finished.result, tags, lease_seconds)
+            except LOST as exc:
+                log.warning("task %s was not completed: %s", finished.task_id, exc)
+                self._task_calls.book.drop(finished.task_id)
+        return self.claim_task(tags=tags, lease_seconds=lease_seconds)
+
+    def _work_on_sync(self, task: Task, handler: Callable[[Task], Any], lease_seconds: float) -> Finished | None:
+        """As `_work_on`: the handler's result to hand in with the next claim, or None."""
         finished = threading.Event()
         lost = threading.Event()
 
@@ -315,18 +354,14 @@ class SyncTaskMethods:
             if not lost.is_set():
                 with contextlib.suppress(*LOST):
                     self.fail_task(task.id, f"{type(exc).__name__}: {exc}", retry=True)
-            return
+            return None
         finished.set()
         beats.join()
         if lost.is_set():
             log.warning("lost the lease of task %s: its result is dropped", task.id)
             self._task_calls.book.drop(task.id)
-            return
-        try:
-            self.complete_task(task.id, result)
-        except LOST as exc:
-            log.warning("task %s was not completed: %s", task.id, exc)
-            self._task_calls.book.drop(task.id)
+            return None
+        return Finished(task.id, result)
 
     def release_tasks(self, reason: str = "released: the worker stopped") -> None:
         """Give back every task this client holds a lease on (failed with retry, so it is requeued)."""
@@ -366,6 +401,12 @@ class SyncTaskMethods:
 
     def claim_task(self, tags: list[str] | None = None, lease_seconds: float | None = None) -> Task | None:
         return self._call(self._task_calls.claim(tags, lease_seconds))
+
+    def complete_and_claim(
+        self, task_id: str, result: Any = None, tags: list[str] | None = None, lease_seconds: float | None = None
+    ) -> Task | None:
+        """As `AgentClient.complete_and_claim`."""
+        return self._call(self._task_calls.complete_and_claim(task_id, result, tags, lease_seconds))
 
     def start_task(self, task_id: str, lease_seconds: float | None = None) -> Task:
         return self._call(self._task_calls.start(task_id, lease_seconds))

@@ -61,7 +61,7 @@ from agenthub.models import (
     TaskUpdate,
 )
 from agenthub.settings import HubSettings
-from agenthub.storage import Decide, NewTask, Storage, TaskChange, TaskOutcome, TaskQuery
+from agenthub.storage import ClaimQuery, Decide, NewTask, Storage, TaskChange, TaskOutcome, TaskQuery
 
 log = logging.getLogger(__name__)
 
@@ -326,7 +326,9 @@ class Tasks:
     # -- working on a task -----------------------------------------------------------------------------
 
     async def claim(self, actor: Actor, body: ClaimRequest) -> Task | None:
-        """Atomically take the most urgent, oldest ready task the agent can do; None when there is none."""
+        """Atomically take the most urgent, oldest ready task the agent can do; None when there is none. With
+        `body.complete`, the agent's finished task is completed in the same write, and a refused completion
+        claims nothing."""
         if actor.agent_id is None:
             raise Forbidden("only an agent can claim a task: use an agent token", code="agent_only")
         agent_id = actor.agent_id
@@ -343,8 +345,16 @@ class Tasks:
             )
 
         capabilities = self._agents.get(agent_id).capabilities
-        outcome = await self._storage.claim_task(agent_id, capabilities, body.tags, now_iso(), decide, self._on_commit)
-        return None if outcome is None else outcome.task
+        query = ClaimQuery(agent_id, capabilities, body.tags, now_iso(), decide)
+        done = body.complete
+        if done is None:
+            outcome = await self._storage.claim_task(query, self._on_commit)
+            return None if outcome is None else outcome.task
+        completing = self._completing(actor, done)
+        outcome = await self._storage.change_task(done.task_id, completing, agent_id, self._on_commit, then_claim=query)
+        if outcome is None or outcome.task is None:
+            raise not_found(done.task_id)
+        return outcome.claimed
 
     async def start(self, actor: Actor, task_id: str, body: LeaseRequest) -> Task:
         """The assignee accepts its assignment and gets a lease; on a task it already holds, the lease is renewed."""
@@ -397,7 +407,9 @@ class Tasks:
     async def complete(self, actor: Actor, task_id: str, body: CompleteRequest) -> Task:
         """Record the result. Repeating it with the same token and result is harmless."""
         self._touch(actor)
+        return public(await self._change(actor, task_id, self._completing(actor, body)))
 
+    def _completing(self, actor: Actor, body: CompleteRequest) -> Decide:
         def decide(task: Task) -> TaskChange:
             if task.status == TaskStatus.completed:
                 check_holder(actor, task, body.lease_token)
@@ -423,7 +435,7 @@ class Tasks:
                 close_assignment=AssignmentStatus.completed,
             )
 
-        return public(await self._change(actor, task_id, decide))
+        return decide
 
     async def fail(self, actor: Actor, task_id: str, body: FailRequest) -> Task:
         """Record a failure; with `retry`, requeue after an exponential backoff while attempts remain."""

@@ -8,6 +8,7 @@ from typing import IO
 from agenthub.errors import InvalidField
 from agenthub.storage.base import (
     AuditQuery,
+    ClaimQuery,
     Decide,
     MemoryNotice,
     MemoryWrite,
@@ -27,6 +28,7 @@ from agenthub.storage.base import (
 
 __all__ = [
     "AuditQuery",
+    "ClaimQuery",
     "Decide",
     "MemoryNotice",
     "MemoryWrite",

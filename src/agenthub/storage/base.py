@@ -220,9 +220,23 @@ class TaskOutcome:
     changed: list[tuple[Task, str | None]] = field(default_factory=list)  # (task now, its previous assignee)
     messages: list[Message] = field(default_factory=list)  # durable stream entries stored with the change
     created: bool = False
+    claimed: Task | None = None  # the task claimed after the change (`change_task(..., then_claim=...)`)
 
 
 OnTask = Callable[[TaskOutcome], None]
+
+
+@dataclass(slots=True)
+class ClaimQuery:
+    """Which task an agent claims: the most urgent, then oldest, ready pending task available at `now` whose
+    required capabilities are among `capabilities` and that has one of `tags` (when given); `decide` makes
+    it the agent's."""
+
+    agent_id: str
+    capabilities: Sequence[str]
+    tags: Sequence[str] | None
+    now: str
+    decide: Decide
 
 
 @dataclass(slots=True)
@@ -421,23 +435,21 @@ class TaskStore(Protocol):
     async def list_tasks(self, query: TaskQuery) -> list[Task]: ...
 
     async def change_task(
-        self, task_id: str, decide: Decide, actor_id: str | None, on_commit: OnTask | None = None
+        self,
+        task_id: str,
+        decide: Decide,
+        actor_id: str | None,
+        on_commit: OnTask | None = None,
+        *,
+        then_claim: ClaimQuery | None = None,
     ) -> TaskOutcome | None:
         """Read the task, let `decide` judge it (it may raise), apply its change, all in one write.
         None when there is no such task. `on_commit` (every task write takes one) runs in commit order,
-        so the stream entries it stored are delivered live in `seq` order."""
+        so the stream entries it stored are delivered live in `seq` order. With `then_claim`, the same write
+        goes on to claim a task (`TaskOutcome.claimed`): both happen, or neither."""
 
-    async def claim_task(
-        self,
-        agent_id: str,
-        capabilities: Sequence[str],
-        tags: Sequence[str] | None,
-        now: str,
-        decide: Decide,
-        on_commit: OnTask | None = None,
-    ) -> TaskOutcome | None:
-        """Atomically pick the most urgent, then oldest, ready pending task available at `now` whose required
-        capabilities the agent has and that has one of `tags` (when given), and apply `decide` to it."""
+    async def claim_task(self, query: ClaimQuery, on_commit: OnTask | None = None) -> TaskOutcome | None:
+        """Atomically pick the task `query` names and apply its `decide` to it; None when there is none."""
 
     async def delete_task(
         self, task_id: str, check: Decide, actor_id: str | None, on_commit: OnTask | None = None

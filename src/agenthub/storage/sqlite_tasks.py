@@ -18,7 +18,7 @@ from agenthub._time import from_iso, now_iso, parse_iso
 from agenthub.errors import InvalidField
 from agenthub.models import Assignment, AssignmentStatus, Task, TaskEdge, TaskStatus
 from agenthub.models.common import trusted
-from agenthub.storage.base import Decide, NewTask, OnTask, TaskChange, TaskOutcome, TaskQuery
+from agenthub.storage.base import ClaimQuery, Decide, NewTask, OnTask, TaskChange, TaskOutcome, TaskQuery
 from agenthub.storage.sqlite_audit import audit
 from agenthub.storage.sqlite_engine import SQLiteEngine
 from agenthub.storage.sqlite_messages import insert_messages
@@ -284,6 +284,28 @@ def _apply(
     return after
 
 
+def _claim(conn: sqlite3.Connection, query: ClaimQuery, out: TaskOutcome) -> Task | None:
+    """Apply `query.decide` to the task the agent would claim now; None when no task is ready for it."""
+    params: list[Any] = [query.now]
+    tag_clause = ""
+    if query.tags:
+        tag_clause = f" AND EXISTS (SELECT 1 FROM json_each(t.tags) g WHERE g.value IN ({_marks(query.tags)}))"
+        params += list(query.tags)
+    params += list(query.capabilities)
+    row = conn.execute(
+        f"SELECT {WITH_TOKEN} FROM tasks t INDEXED BY tasks_queue"
+        f" WHERE t.status = 'pending' AND t.waiting = 0 AND t.available_at <= ?{tag_clause}"
+        " AND NOT EXISTS (SELECT 1 FROM json_each(t.requirements, '$.capabilities') c"
+        f" WHERE c.value NOT IN ({_marks(query.capabilities)}))"
+        " ORDER BY t.priority DESC, t.created_at, t.rowid LIMIT 1",
+        params,
+    ).fetchone()
+    if row is None:
+        return None
+    task = task_from_row(row)
+    return _apply(conn, task, query.decide(task), query.agent_id, out)
+
+
 def _skip_none(on_commit: OnTask | None) -> Callable[[TaskOutcome | None], None] | None:
     if on_commit is None:
         return None
@@ -386,7 +408,13 @@ class SQLiteTasks:
         return await self._engine.read(op)
 
     async def change_task(
-        self, task_id: str, decide: Decide, actor_id: str | None, on_commit: OnTask | None = None
+        self,
+        task_id: str,
+        decide: Decide,
+        actor_id: str | None,
+        on_commit: OnTask | None = None,
+        *,
+        then_claim: ClaimQuery | None = None,
     ) -> TaskOutcome | None:
         def op(conn: sqlite3.Connection) -> TaskOutcome | None:
             found = _select_to_change(conn, task_id)
@@ -395,41 +423,17 @@ class SQLiteTasks:
             task, dependents = found
             out = TaskOutcome(task=None)
             out.task = _apply(conn, task, decide(task), actor_id, out, dependents=dependents)
+            if then_claim is not None:
+                out.claimed = _claim(conn, then_claim, out)
             return out
 
         return await self._engine.write(op, _skip_none(on_commit), isolated=True)  # decisions refuse routinely
 
-    async def claim_task(
-        self,
-        agent_id: str,
-        capabilities: Sequence[str],
-        tags: Sequence[str] | None,
-        now: str,
-        decide: Decide,
-        on_commit: OnTask | None = None,
-    ) -> TaskOutcome | None:
-        params: list[Any] = [now]
-        tag_clause = ""
-        if tags:
-            tag_clause = f" AND EXISTS (SELECT 1 FROM json_each(t.tags) g WHERE g.value IN ({_marks(tags)}))"
-            params += list(tags)
-        params += list(capabilities)
-        sql = (
-            f"SELECT {WITH_TOKEN} FROM tasks t INDEXED BY tasks_queue"
-            f" WHERE t.status = 'pending' AND t.waiting = 0 AND t.available_at <= ?{tag_clause}"
-            " AND NOT EXISTS (SELECT 1 FROM json_each(t.requirements, '$.capabilities') c"
-            f" WHERE c.value NOT IN ({_marks(capabilities)}))"
-            " ORDER BY t.priority DESC, t.created_at, t.rowid LIMIT 1"
-        )
-
+    async def claim_task(self, query: ClaimQuery, on_commit: OnTask | None = None) -> TaskOutcome | None:
         def op(conn: sqlite3.Connection) -> TaskOutcome | None:
-            row = conn.execute(sql, params).fetchone()
-            if row is None:
-                return None
             out = TaskOutcome(task=None)
-            task = task_from_row(row)
-            out.task = _apply(conn, task, decide(task), agent_id, out)
-            return out
+            out.task = _claim(conn, query, out)
+            return None if out.task is None else out
 
         return await self._engine.write(op, _skip_none(on_commit))
 
