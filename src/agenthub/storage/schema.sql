@@ -172,8 +172,6 @@ CREATE TABLE task_assignments (
 
 CREATE INDEX task_assignments_task ON task_assignments(task_id, assigned_at);
 
-CREATE INDEX task_assignments_agent ON task_assignments(agent_id, assigned_at);
-
 CREATE TABLE memory (
     id TEXT PRIMARY KEY,
     key TEXT NOT NULL UNIQUE,
