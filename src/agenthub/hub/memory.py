@@ -3,10 +3,20 @@
 Every write runs its rules (access, `if_version`) inside the storage write, against the value it replaces,
 so concurrent writers cannot both win a compare-and-set. Watch events go out from the write's commit
 callback, which runs in commit order: a watcher sees a key's versions in increasing order.
+
+Compare-and-sets of one key take turns (`_Turns`): one at a time goes to the storage, and the others wait
+for it to end. Of those racing on one version only one can win, so waiting costs them nothing, and the
+key as that write's commit left it (seen by the commit callback) lets the next ones be judged by the same
+rules without a write of their own: the losers of a race are refused at once, on the event loop.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections import deque
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -39,11 +49,22 @@ def _not_found(key: str) -> NotFound:
     return NotFound(f"no memory key {key!r}", code="memory_not_found")
 
 
+@dataclass(eq=False)
+class _Turns:
+    """The compare-and-sets of one key waiting for the one in the storage now, and the key as the latest
+    commit seen since the turns began left it (`known`, None when that commit deleted it; once `seen`)."""
+
+    waiting: deque[asyncio.Future[None]] = field(default_factory=deque)
+    seen: bool = False
+    known: Memory | None = None
+
+
 class SharedMemory:
     def __init__(self, storage: Storage, *, max_value_bytes: int) -> None:
         self._storage = storage
         self._max_value_bytes = max_value_bytes
         self._watches: dict[Session, tuple[Actor, set[str]]] = {}
+        self._turns: dict[str, _Turns] = {}  # a key is here while one of its compare-and-sets is under way
 
     # -- reads -------------------------------------------------------------------------------------------
 
@@ -105,6 +126,16 @@ class SharedMemory:
                 )
             _check_version(actor, key, current, update.if_version)
 
+        if update.if_version is None:
+            return await self._put(actor, key, value, update, guard)
+        async with self._turn(key) as turns:
+            if turns.seen and (turns.known is None or turns.known.expires_at is None):
+                guard(turns.known)  # what the storage would refuse against the key as it is, refused here
+            return await self._put(actor, key, value, update, guard)
+
+    async def _put(
+        self, actor: Actor, key: str, value: str, update: MemoryUpdate, guard: Callable[[Memory | None], None]
+    ) -> Memory:
         now = utcnow()
         expires = to_iso(now + timedelta(seconds=update.ttl_seconds)) if update.ttl_seconds is not None else None
         write = MemoryWrite(
@@ -117,6 +148,34 @@ class SharedMemory:
             new_id=new_id(),
         )
         return await self._storage.put_memory(write, guard, self._publish)
+
+    @contextlib.asynccontextmanager
+    async def _turn(self, key: str) -> AsyncIterator[_Turns]:
+        """Wait for the key's turn: until every compare-and-set of it that came earlier has ended."""
+        turns = self._turns.get(key)
+        if turns is None:
+            turns = self._turns[key] = _Turns()
+        else:
+            mine: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            turns.waiting.append(mine)
+            try:
+                await mine
+            except asyncio.CancelledError:
+                if mine.done() and not mine.cancelled():  # given the turn, then cancelled: hand it on
+                    self._hand_on(key, turns)
+                raise
+        try:
+            yield turns
+        finally:
+            self._hand_on(key, turns)
+
+    def _hand_on(self, key: str, turns: _Turns) -> None:
+        while turns.waiting:
+            following = turns.waiting.popleft()
+            if not following.done():  # one whose caller gave up while waiting is passed over
+                following.set_result(None)
+                return
+        del self._turns[key]
 
     async def delete(self, actor: Actor, key: str, if_version: int | None = None, memory_id: str | None = None) -> None:
         def guard(current: Memory | None) -> None:
@@ -164,7 +223,13 @@ class SharedMemory:
             del self._watches[session]
 
     def _publish(self, notices: list[MemoryNotice]) -> None:
-        """On the event loop, in commit order. A watcher hears only of keys it may read."""
+        """On the event loop, in commit order: the keys whose compare-and-sets take turns note how the commit
+        left them. A watcher hears only of keys it may read."""
+        if self._turns:
+            for notice in notices:
+                turns = self._turns.get(notice.event.key)
+                if turns is not None:
+                    turns.seen, turns.known = True, notice.event.memory
         if not self._watches:
             return
         for notice in notices:
