@@ -180,8 +180,24 @@ async def test_a_task_created_by_one_agent_is_claimed_and_completed_by_another(
         assert await call(bob, "claim_task", tags=[tag]) == {"task": None, "note": "no task is ready for you"}
         result = await alice.call_tool("complete_task", {"task_id": created["id"], "result": "mine now"})
         assert result.is_error and "[not_assignee]" in text(result)  # only the holder records the result
-        done = await call(bob, "complete_task", task_id=created["id"], result="README.md written")
-        assert done == {"task": {"id": created["id"], "status": "completed"}}
+        second = (await call(alice, "create_task", title="write the CHANGELOG", tags=[tag]))["task"]
+        done = await call(
+            bob, "complete_task", task_id=created["id"], result="README.md written", claim_next=True, tags=[tag]
+        )
+        assert done["task"] == {"id": created["id"], "status": "completed"}
+        assert (done["next"]["id"], done["next"]["status"], done["next"]["assignee"]) == (
+            second["id"],
+            "in_progress",
+            f"bob-{unique}",
+        )
+        last = await call(bob, "complete_task", task_id=second["id"], result="done", claim_next=True, tags=[tag])
+        assert last == {
+            "task": {"id": second["id"], "status": "completed"},
+            "next": None,
+            "note": "no task is ready for you",
+        }
+        again = await call(bob, "complete_task", task_id=second["id"], result="done")
+        assert again == {"task": {"id": second["id"], "status": "completed"}}
     with Client(shared_hub.url, token=shared_hub.token) as operator:
         task = operator.get_task(created["id"])
     assert (task.status, task.result) == ("completed", "README.md written")

@@ -55,11 +55,25 @@ async def claim_task(
     return dumps({"task": task_view(task.model_dump(mode="json"), names)})
 
 
-async def complete_task(ctx: Context, task_id: str, result: str = "") -> str:
-    """Use when you finished a task you hold: records the result (what you did, where to find it)."""
+async def complete_task(
+    ctx: Context,
+    task_id: str,
+    result: str = "",
+    claim_next: Annotated[bool, Field(description="also take your next task, in the same step")] = False,
+    tags: Annotated[list[str] | None, Field(description="with claim_next: only a task with one of these")] = None,
+) -> str:
+    """Use when you finished a task you hold: records the result (what you did, where to find it). With
+    `claim_next`, you also get the next ready task, as claim_task would give it."""
     async with acting(ctx) as agent:
-        task = await agent.complete_task(task_id, result)
-    return dumps({"task": {"id": task.id, "status": str(task.status)}})
+        if not claim_next:
+            task = await agent.complete_task(task_id, result)
+            return dumps({"task": {"id": task.id, "status": str(task.status)}})
+        following = await agent.complete_and_claim(task_id, result, tags, LEASE_MINUTES * 60)
+        done = {"id": task_id, "status": "completed"}
+        if following is None:
+            return dumps({"task": done, "next": None, "note": "no task is ready for you"})
+        names = await agent_names(agent)
+    return dumps({"task": done, "next": task_view(following.model_dump(mode="json"), names)})
 
 
 async def fail_task(
