@@ -134,11 +134,14 @@ BUSY_FIELDS = ("server_cores", "busiest_thread_cores", "load_cores", "load_proce
 
 
 def _busy(entry: dict[str, Any]) -> dict[str, Any] | None:
-    """The median of each CPU figure over the trials (`bench/cpu.py`), when the workload was watched."""
+    """The median of each CPU figure over the trials (`bench/cpu.py`), when the workload was watched, and the
+    most CPU stolen in one trial (`steal_most`): a median can hide the one trial the hypervisor slowed."""
     trials = [extra for extra in entry["extra"] if all(field in extra for field in BUSY_FIELDS)]
     if not trials:
         return None
-    return {field: statistics.median(extra[field] for extra in trials) for field in BUSY_FIELDS}
+    busy = {field: statistics.median(extra[field] for extra in trials) for field in BUSY_FIELDS}
+    busy["steal_most"] = max(extra["steal_cores"] for extra in trials)
+    return busy
 
 
 def busy_table(document: dict[str, Any]) -> str:
@@ -148,8 +151,8 @@ def busy_table(document: dict[str, Any]) -> str:
     results = document["results"]
     cores = document["machine"]["cores"]
     lines = [
-        "| workload | server | server (busiest thread) | load generators (processes) | machine busy | steal"
-        " | at full use |",
+        "| workload | server | server (busiest thread) | load generators (processes) | machine busy"
+        " | steal (most in a trial) | at full use |",
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for label, hub, redis_always, redis_other, _, _ in ROWS:
@@ -162,7 +165,7 @@ def busy_table(document: dict[str, Any]) -> str:
             lines.append(
                 f"| {label} | {server} | {busy['server_cores']:.2f} ({busy['busiest_thread_cores']:.2f})"
                 f" | {busy['load_cores']:.2f} ({busy['load_processes']:g}) | {busy['machine_cores']:.2f} of {cores}"
-                f" | {busy['steal_cores']:.2f} | {saturated(busy, cores)} |"
+                f" | {busy['steal_cores']:.2f} ({busy['steal_most']:.2f}) | {saturated(busy, cores)} |"
             )
     return "\n".join(lines) + "\n" if len(lines) > 2 else ""
 
@@ -179,7 +182,8 @@ def write_reports(document: dict[str, Any], markdown: Path) -> None:
     intro = (
         "\n### Who was busy\n\nCores used while each figure was measured (median of the trials): the server"
         " process, with its busiest thread in brackets (one thread uses one core at most); the load generators,"
-        " start-up included; the whole machine, and the CPU the hypervisor gave to other guests (steal)."
+        " start-up included; the whole machine, and the CPU the hypervisor gave to other guests (steal; in"
+        " brackets the most in one trial, which slows that trial's figure)."
         f" A side is at full use from {FULL:.0%} of its cores (`bench/cpu.py`).\n\n"
     )
     markdown.write_text(header + table(document) + (intro + busy if busy else ""))
