@@ -48,6 +48,25 @@ def test_task_lifecycle_create_claim_complete_with_the_lease_kept_between_comman
     assert [(a["agent_id"], a["status"]) for a in shown["assignments"]] == [(me["id"], "completed")]
 
 
+def test_complete_with_claim_next_hands_over_the_next_task(shared_hub: HubProcess, unique: str) -> None:
+    tag, worker = f"next-{unique}", f"chain-{unique}"
+    first = ok_json(shared_hub, "task", "create", "first", "--tag", tag, "--priority", "5")
+    second = ok_json(shared_hub, "task", "create", "second", "--tag", tag)
+    assert ok_json(shared_hub, "--agent", worker, "task", "claim", "--tag", tag)["id"] == first["id"]
+    following = ok_json(
+        shared_hub, "--agent", worker, "task", "complete", first["id"], "--result", "one", "--claim-next", "--tag", tag
+    )
+    assert (following["id"], following["status"]) == (second["id"], "in_progress")
+    leases = json.loads((shared_hub.data_dir / "agents" / f"{worker}.leases.json").read_text())
+    assert leases == {second["id"]: following["lease_token"]}
+    assert ok_json(shared_hub, "task", "show", first["id"])["task"]["result"] == "one"
+    last = cli(shared_hub, "--agent", worker, "task", "complete", second["id"][:8], "--claim-next", "--tag", tag)
+    assert last.code == 3 and last.out.splitlines() == [f"completed {second['id']}", "no task is ready"]
+    assert ok_json(shared_hub, "task", "show", second["id"])["task"]["status"] == "completed"
+    operator = cli(shared_hub, "task", "complete", second["id"], "--claim-next")
+    assert operator.code != 0 and operator.err.strip().count("\n") == 0 and "--agent" in operator.err
+
+
 def test_claim_with_nothing_ready_exits_3(shared_hub: HubProcess, unique: str) -> None:
     result = cli(shared_hub, "--agent", f"idle-{unique}", "task", "claim", "--tag", f"none-{unique}", "--json")
     assert (result.code, result.json(), result.err) == (3, None, "")

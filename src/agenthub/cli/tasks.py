@@ -254,13 +254,35 @@ def complete(
     result: Annotated[
         str | None, typer.Option(help="the result: JSON if it parses as JSON, else text", show_default=False)
     ] = None,
+    claim_next: Annotated[
+        bool,
+        typer.Option("--claim-next", help="also claim --agent's next ready task, in the same step (exit 3 if none)"),
+    ] = False,
+    tag: Annotated[list[str] | None, typer.Option("--tag", help="with --claim-next: only a task with this tag")] = None,
+    lease: Annotated[float | None, typer.Option(min=1, help="with --claim-next: lease seconds")] = None,
     json_out: JsonFlag = False,
 ) -> None:
-    """Record a task's result (the holder, with its lease; or the operator)."""
+    """Record a task's result (the holder, with its lease; or the operator). With --claim-next, --agent's next
+    ready task is claimed in the same step and shown (--json: that task, or null)."""
+    if claim_next:
+        context.require_agent()
     with task_client() as client:
         value = None if result is None else context.parse_value(result)
-        task = client.complete_task(resolve_task(client, ref), value)
-        _done(client, task, "completed", json_out)
+        task_id = resolve_task(client, ref)
+        if not claim_next:
+            _done(client, client.complete_task(task_id, value), "completed", json_out)
+            return
+        following = client.complete_and_claim(task_id, value, list(tag) if tag else None, lease)
+        if json_out:
+            output.print_json(following)
+        else:
+            output.say(f"completed {task_id}")
+            if following is None:
+                output.say("no task is ready")
+            else:
+                show_task(following, output.Names(client), "claimed")
+    if following is None:
+        raise typer.Exit(EXIT_NOTHING)
 
 
 @task_app.command("fail")
