@@ -199,12 +199,7 @@ def claim(
     context.require_agent()
     with task_client() as client:
         task = client.claim_task(tags=list(tag) if tag else None, lease_seconds=lease)
-        if json_out:
-            output.print_json(task)
-        elif task is None:
-            output.say("no task is ready")
-        else:
-            show_task(task, output.Names(client), "claimed")
+        _claimed(client, task, json_out)
     if task is None:
         raise typer.Exit(EXIT_NOTHING)
 
@@ -273,14 +268,9 @@ def complete(
             _done(client, client.complete_task(task_id, value), "completed", json_out)
             return
         following = client.complete_and_claim(task_id, value, list(tag) if tag else None, lease)
-        if json_out:
-            output.print_json(following)
-        else:
+        if not json_out:
             output.say(f"completed {task_id}")
-            if following is None:
-                output.say("no task is ready")
-            else:
-                show_task(following, output.Names(client), "claimed")
+        _claimed(client, following, json_out)
     if following is None:
         raise typer.Exit(EXIT_NOTHING)
 
@@ -304,6 +294,16 @@ def cancel(ref: TaskRef, json_out: JsonFlag = False) -> None:
     with task_client() as client:
         task = client.cancel_task(resolve_task(client, ref))
         _done(client, task, "cancelled", json_out)
+
+
+def _claimed(client: Client, task: Task | None, json_out: bool) -> None:
+    """Show what a claim took: the task, or that none is ready (with --json: the task, or null)."""
+    if json_out:
+        output.print_json(task)
+    elif task is None:
+        output.say("no task is ready")
+    else:
+        show_task(task, output.Names(client), "claimed")
 
 
 def _done(client: Client, task: Task, verb: str, json_out: bool) -> None:
