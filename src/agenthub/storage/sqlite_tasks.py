@@ -7,6 +7,7 @@ claim atomic and a stale lease token harmless.
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -284,22 +285,26 @@ def _apply(
     return after
 
 
-def _claim(conn: sqlite3.Connection, query: ClaimQuery, out: TaskOutcome) -> Task | None:
-    """Apply `query.decide` to the task the agent would claim now; None when no task is ready for it."""
-    params: list[Any] = [query.now]
+@functools.lru_cache(maxsize=64)
+def _claim_sql(tag_count: int, capability_count: int) -> str:
+    """The claim query for this many tags (0: any task) and capabilities, made once per shape."""
     tag_clause = ""
-    if query.tags:
-        tag_clause = f" AND EXISTS (SELECT 1 FROM json_each(t.tags) g WHERE g.value IN ({_marks(query.tags)}))"
-        params += list(query.tags)
-    params += list(query.capabilities)
-    row = conn.execute(
+    if tag_count:
+        tag_clause = f" AND EXISTS (SELECT 1 FROM json_each(t.tags) g WHERE g.value IN ({_marks(range(tag_count))}))"
+    return (
         f"SELECT {WITH_TOKEN} FROM tasks t INDEXED BY tasks_queue"
         f" WHERE t.status = 'pending' AND t.waiting = 0 AND t.available_at <= ?{tag_clause}"
         " AND NOT EXISTS (SELECT 1 FROM json_each(t.requirements, '$.capabilities') c"
-        f" WHERE c.value NOT IN ({_marks(query.capabilities)}))"
-        " ORDER BY t.priority DESC, t.created_at, t.rowid LIMIT 1",
-        params,
-    ).fetchone()
+        f" WHERE c.value NOT IN ({_marks(range(capability_count))}))"
+        " ORDER BY t.priority DESC, t.created_at, t.rowid LIMIT 1"
+    )
+
+
+def _claim(conn: sqlite3.Connection, query: ClaimQuery, out: TaskOutcome) -> Task | None:
+    """Apply `query.decide` to the task the agent would claim now; None when no task is ready for it."""
+    tags = query.tags or ()
+    sql = _claim_sql(len(tags), len(query.capabilities))
+    row = conn.execute(sql, (query.now, *tags, *query.capabilities)).fetchone()
     if row is None:
         return None
     task = task_from_row(row)
