@@ -7,22 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from agenthub.hub import OPERATOR_ACTOR, Actor, Hub
-from agenthub.models import Lock, LockRequest, RegisterRequest
+from agenthub.hub import Hub
+from agenthub.models import Lock, LockRequest
 from agenthub.storage import NewLock
 from agenthub.storage.base import LockGuard
-from tests.hub.helpers import rows
-
-
-async def _agent(hub: Hub, name: str) -> Actor:
-    agent, _, _ = await hub.agents.register(OPERATOR_ACTOR, RegisterRequest(name=name))
-    return Actor(agent_id=agent.id, name=agent.name)
+from tests.hub.helpers import agent, rows
 
 
 async def test_a_request_given_up_on_during_its_final_write_releases_the_lock(
     hub: Hub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    holder, waiter = await _agent(hub, "holder"), await _agent(hub, "waiter")
+    holder, waiter = await agent(hub, "holder"), await agent(hub, "waiter")
     held = await hub.locks.acquire(holder, LockRequest(resource="src/app.py"))
     take = hub.storage.acquire_lock
     refused = asyncio.Event()

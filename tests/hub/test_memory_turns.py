@@ -10,14 +10,10 @@ import pytest
 
 from agenthub.errors import Conflict, Forbidden
 from agenthub.hub import OPERATOR_ACTOR, Actor, Hub
-from agenthub.models import AccessControl, Memory, MemoryUpdate, RegisterRequest
+from agenthub.models import AccessControl, Memory, MemoryUpdate
 from agenthub.storage import MemoryWrite
 from agenthub.storage.base import MemoryGuard
-
-
-async def _agent(hub: Hub, name: str) -> Actor:
-    agent, _, _ = await hub.agents.register(OPERATOR_ACTOR, RegisterRequest(name=name))
-    return Actor(agent_id=agent.id, name=agent.name)
+from tests.hub.helpers import agent
 
 
 def _count_writes(hub: Hub, monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -34,7 +30,7 @@ def _count_writes(hub: Hub, monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 async def test_the_losers_of_a_race_are_refused_without_writing(hub: Hub, monkeypatch: pytest.MonkeyPatch) -> None:
-    actors = [await _agent(hub, f"racer-{n}") for n in range(8)]
+    actors = [await agent(hub, f"racer-{n}") for n in range(8)]
     first = await hub.memory.set(actors[0], "race/counter", MemoryUpdate(value=0))
     writes = _count_writes(hub, monkeypatch)
 
@@ -57,7 +53,7 @@ async def test_the_losers_of_a_race_are_refused_without_writing(hub: Hub, monkey
 
 
 async def test_a_refusal_made_while_taking_turns_is_the_storages_own(hub: Hub) -> None:
-    owner, outsider = await _agent(hub, "owner"), await _agent(hub, "outsider")
+    owner, outsider = await agent(hub, "owner"), await agent(hub, "outsider")
     acl = AccessControl(read=["owner"], write=["owner"])
     made = await hub.memory.set(owner, "private/key", MemoryUpdate(value=1, access_control=acl))
 
@@ -81,7 +77,7 @@ async def test_a_refusal_made_while_taking_turns_is_the_storages_own(hub: Hub) -
 async def test_a_caller_that_gives_up_while_waiting_does_not_stall_the_others(
     hub: Hub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    actor = await _agent(hub, "patient")
+    actor = await agent(hub, "patient")
     made = await hub.memory.set(actor, "slow/key", MemoryUpdate(value=0))
     put = hub.storage.put_memory
     release = asyncio.Event()
