@@ -122,6 +122,11 @@ def test_claim_completing_the_finished_task_does_both_or_neither(shared_hub: Hub
         assert nxt.json()["assignee_id"] == worker["id"] and nxt.json()["lease_token"]
         finished = task(boss, first["id"])
         assert finished["status"] == "completed" and finished["result"] == {"n": 1}
+        third = create(boss, title="third", tags=[unique])
+        repeat = hand_in(first["id"], held["lease_token"], {"n": 1})  # as if the answer had been lost
+        assert repeat.status_code == 200 and repeat.json() == nxt.json()  # the same task, the same lease
+        assert task(boss, third["id"])["status"] == "pending"
+        assert boss.post(f"/api/tasks/{third['id']}/cancel").json()["status"] == "cancelled"
 
         last = hand_in(second["id"], nxt.json()["lease_token"], "two")
         assert last.status_code == 204

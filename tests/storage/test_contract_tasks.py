@@ -124,6 +124,33 @@ async def test_a_change_then_a_claim_happen_in_one_write_or_not_at_all(storage: 
     assert last.claimed is None
 
 
+async def test_a_repeated_change_finds_the_task_its_claim_took(storage: Storage) -> None:
+    """A worker whose answer was lost sends its completion and claim again: it gets the task that claim took,
+    with its lease, and no second task is claimed; once it no longer holds that task, it claims anew."""
+    first, second, third = [await create(storage, title) for title in ("first", "second", "third")]
+    await storage.claim_task(ClaimQuery("w", [], None, now_iso(), take("w", "t1")))
+
+    def finish_or_repeat(task: Task) -> TaskChange:
+        return TaskChange(action="") if task.status == TaskStatus.completed else finish({"n": 1})(task)
+
+    def hand_in(task_id: str, token: str) -> Any:
+        then = ClaimQuery("w", [], None, now_iso(), take("w", token))
+        return storage.change_task(task_id, finish_or_repeat, "w", then_claim=then)
+
+    sent = await hand_in(first.id, "t2")
+    assert sent is not None and sent.claimed is not None
+    assert (sent.claimed.id, sent.claimed.lease_token) == (second.id, "t2")
+    again = await hand_in(first.id, "t3")
+    assert again is not None and again.claimed is not None
+    assert (again.claimed.id, again.claimed.lease_token) == (second.id, "t2")
+    assert again.changed == []  # nothing written
+    assert (await storage.get_task(third.id)).status == TaskStatus.pending  # type: ignore[union-attr]
+    await storage.change_task(second.id, finish({"n": 2}), "w")  # the worker no longer holds it
+    anew = await hand_in(first.id, "t4")
+    assert anew is not None and anew.claimed is not None
+    assert (anew.claimed.id, anew.claimed.lease_token) == (third.id, "t4")
+
+
 async def test_concurrent_claims_hand_each_task_to_one_claimer(storage: Storage) -> None:
     ids = {(await create(storage, f"t{i}")).id for i in range(30)}
     outcomes = await asyncio.gather(

@@ -446,7 +446,9 @@ class TaskStore(Protocol):
         """Read the task, let `decide` judge it (it may raise), apply its change, all in one write.
         None when there is no such task. `on_commit` (every task write takes one) runs in commit order,
         so the stream entries it stored are delivered live in `seq` order. With `then_claim`, the same write
-        goes on to claim a task (`TaskOutcome.claimed`): both happen, or neither."""
+        goes on to claim a task (`TaskOutcome.claimed`): both happen, or neither. When `decide` changes
+        nothing (it repeats a change already made) and the agent still holds the task an earlier claim of
+        this kind took, that task is `claimed` again instead of another."""
 
     async def claim_task(self, query: ClaimQuery, on_commit: OnTask | None = None) -> TaskOutcome | None:
         """Atomically pick the task `query` names and apply its `decide` to it; None when there is none."""

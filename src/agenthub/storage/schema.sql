@@ -137,7 +137,7 @@ CREATE TABLE tasks (
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
     completed_at TEXT
-);
+    , claimed_after TEXT);
 
 CREATE INDEX tasks_queue ON tasks(priority DESC, created_at) WHERE status = 'pending' AND waiting = 0;
 

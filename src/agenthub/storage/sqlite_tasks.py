@@ -229,9 +229,11 @@ def _apply(
     out: TaskOutcome,
     *,
     dependents: bool = True,
+    claimed_after: str | None = None,
 ) -> Task:
     """Write `change` to the task `before`, with its assignment history, audit entry and effect on the tasks
-    that depend on it (`dependents=False` when the caller knows there are none)."""
+    that depend on it (`dependents=False` when the caller knows there are none). A change of lease also notes
+    `claimed_after`, the task whose completion came with this claim (`_held_after`)."""
     if not change.action:
         return before
     now = now_iso()
@@ -249,8 +251,9 @@ def _apply(
             values.update(assignee_id=chosen, status=TaskStatus.assigned.value)
             details["assignee_id"] = chosen
     values["updated_at"] = now
-    assignments = ", ".join(f"{key} = ?" for key in values)
-    params = [_dumps(v) if key in _JSON else v for key, v in values.items()]
+    stored = {**values, "claimed_after": claimed_after} if "lease_token" in values else values
+    assignments = ", ".join(f"{key} = ?" for key in stored)
+    params = [_dumps(v) if key in _JSON else v for key, v in stored.items()]
     conn.execute(f"UPDATE tasks SET {assignments} WHERE id = ?", (*params, before.id))
     if change.close_assignment is not None:
         _close_assignment(conn, before.id, change.close_assignment, now)
@@ -300,15 +303,26 @@ def _claim_sql(tag_count: int, capability_count: int) -> str:
     )
 
 
-def _claim(conn: sqlite3.Connection, query: ClaimQuery, out: TaskOutcome) -> Task | None:
-    """Apply `query.decide` to the task the agent would claim now; None when no task is ready for it."""
+def _claim(conn: sqlite3.Connection, query: ClaimQuery, out: TaskOutcome, after: str | None = None) -> Task | None:
+    """Apply `query.decide` to the task the agent would claim now; None when no task is ready for it. `after`:
+    the task whose completion comes with this claim."""
     tags = query.tags or ()
     sql = _claim_sql(len(tags), len(query.capabilities))
     row = conn.execute(sql, (query.now, *tags, *query.capabilities)).fetchone()
     if row is None:
         return None
     task = task_from_row(row)
-    return _apply(conn, task, query.decide(task), query.agent_id, out)
+    return _apply(conn, task, query.decide(task), query.agent_id, out, claimed_after=after)
+
+
+def _held_after(conn: sqlite3.Connection, task_id: str, agent_id: str) -> Task | None:
+    """The task the agent still holds from a claim that came with the completion of `task_id`."""
+    row = conn.execute(
+        f"SELECT {WITH_TOKEN} FROM tasks t WHERE t.assignee_id = ? AND t.status = 'in_progress'"
+        " AND t.claimed_after = ?",
+        (agent_id, task_id),
+    ).fetchone()
+    return task_from_row(row) if row else None
 
 
 def _skip_none(on_commit: OnTask | None) -> Callable[[TaskOutcome | None], None] | None:
@@ -427,9 +441,13 @@ class SQLiteTasks:
                 return None
             task, dependents = found
             out = TaskOutcome(task=None)
-            out.task = _apply(conn, task, decide(task), actor_id, out, dependents=dependents)
+            change = decide(task)
+            out.task = _apply(conn, task, change, actor_id, out, dependents=dependents)
             if then_claim is not None:
-                out.claimed = _claim(conn, then_claim, out)
+                # A change that does nothing repeats one already made (a completion whose answer was lost):
+                # what its claim took, the agent still holds, rather than a second task.
+                held = None if change.action else _held_after(conn, task_id, then_claim.agent_id)
+                out.claimed = held or _claim(conn, then_claim, out, after=task_id)
             return out
 
         return await self._engine.write(op, _skip_none(on_commit), isolated=True)  # decisions refuse routinely
