@@ -20,6 +20,8 @@ from typing import Any
 TICKS = os.sysconf("SC_CLK_TCK")
 FULL = 0.9
 """The share of a core (or of every core) from which a thread, a process or the machine counts as saturated."""
+STOLEN = 0.15
+"""Steal, in cores, above which a measurement measured a slower machine: the bench makes it again."""
 
 
 def cpu_seconds(pid: int) -> float:

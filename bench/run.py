@@ -24,20 +24,24 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from tests.hubproc import HubProcess, free_port
 
 from bench import workloads as w
-from bench.cpu import Watch
+from bench.cpu import STOLEN, Watch
 from bench.report import write_reports
 from bench.storage_ceiling import message_rows_per_second
 
 ROOT = Path(__file__).resolve().parents[1]
+T = TypeVar("T")
 FANOUT_PROCESSES = 3
 """The fan-out's load generators: two processes of subscribers and the publisher."""
+REMEASURES = 2
+"""How many times a measurement slowed by steal (over `STOLEN` cores) is made again."""
 
 
 def rss_mb(pid: int) -> float:
@@ -97,13 +101,49 @@ class Bench:
         print(f"  {name:<32} {value:>12,.1f} {unit}  {extra if extra else ''}", flush=True)
 
     def measured(
-        self, name: str, unit: str, pid: int, load_processes: int, fn: Callable[[], float], **extra: Any
+        self,
+        name: str,
+        unit: str,
+        pid: int,
+        load_processes: int,
+        fn: Callable[[], float],
+        *,
+        prepare: Callable[[], object] | None = None,
+        **extra: Any,
     ) -> None:
         """Run `fn` (which returns the figure, driving the server `pid` from `load_processes` processes) and
-        note how busy the server, the load generators and the machine were meanwhile (`bench/cpu.py`)."""
-        watch = Watch(pid, load_processes)
-        value = fn()
-        self.record(name, unit, value, **watch.usage(), **extra)
+        note how busy the server, the load generators and the machine were meanwhile (`bench/cpu.py`).
+        `prepare` runs before each attempt, unmeasured (`quietest`)."""
+        value, usage, others = self.quietest(name, pid, load_processes, fn, prepare)
+        if others:
+            extra["remeasured"] = [{"value": round(v, 3), "steal_cores": steal} for v, steal in others]
+        self.record(name, unit, value, **usage, **extra)
+
+    def quietest(
+        self,
+        name: str,
+        pid: int,
+        load_processes: int,
+        fn: Callable[[], T],
+        prepare: Callable[[], object] | None = None,
+    ) -> tuple[T, dict[str, Any], list[tuple[T, float]]]:
+        """`fn()` with the usage it was measured under, made again (up to `REMEASURES` times) while the
+        hypervisor took more than `STOLEN` of a core meanwhile: the attempt with the least steal, and the
+        others' results and steal."""
+        attempts: list[tuple[T, dict[str, Any]]] = []
+        while True:
+            if prepare is not None:
+                prepare()
+            watch = Watch(pid, load_processes)
+            value = fn()
+            usage = watch.usage()
+            attempts.append((value, usage))
+            if usage["steal_cores"] <= STOLEN or len(attempts) > REMEASURES:
+                break
+            print(f"  {name}: {usage['steal_cores']:.2f} of a core stolen, measuring again", flush=True)
+        kept = min(range(len(attempts)), key=lambda i: attempts[i][1]["steal_cores"])
+        others = [(value, usage["steal_cores"]) for i, (value, usage) in enumerate(attempts) if i != kept]
+        return attempts[kept][0], attempts[kept][1], others
 
     # -- scenarios ---------------------------------------------------------------------------------------
 
@@ -156,7 +196,7 @@ class Bench:
     def tasks_hub(self, hub: HubProcess, pid: int) -> None:
         total = 300 if self.smoke else 10_000
         creator = hub.register("task-creator")
-        w.in_processes(w.hub_create_tasks, [(hub.ws_url, (creator[0]["id"], creator[1]), total)])
+        queue = [(hub.ws_url, (creator[0]["id"], creator[1]), total)]
         workers = [(a["id"], t) for a, t in (hub.register(f"worker{i}") for i in range(16))]
         jobs = [(hub.ws_url, workers[i::2], self.duration) for i in range(2)]
         done: list[str] = []
@@ -166,7 +206,8 @@ class Bench:
             done.extend(ids)
             return rate
 
-        self.measured("hub_tasks", "tasks/s", pid, len(jobs), go, queued=total)
+        prepare = partial(w.in_processes, w.hub_create_tasks, queue)
+        self.measured("hub_tasks", "tasks/s", pid, len(jobs), go, prepare=prepare, queued=total)
         if len(done) != len(set(done)):
             raise SystemExit(f"a task was completed twice: {len(done) - len(set(done))} duplicates")
 
@@ -175,18 +216,17 @@ class Bench:
             http.post("/api/memory", json={"key": "bench/counter", "value": 0}).raise_for_status()
         clients = [(a["id"], t) for a, t in (hub.register(f"cas{i}") for i in range(8))]
         jobs = [(hub.ws_url, clients[i::2], self.duration) for i in range(2)]
-        outcome: dict[str, int] = {}
+        wins: list[int] = []  # of each attempt: the counter counts them all
 
         def go() -> float:
-            results = w.in_processes(w.hub_cas, jobs)
-            outcome.update(wins=sum(r[0] for r in results), conflicts=sum(r[1] for r in results))
-            return outcome["wins"] / self.duration
+            wins.append(sum(r[0] for r in w.in_processes(w.hub_cas, jobs)))
+            return wins[-1] / self.duration
 
         self.measured("hub_cas", "writes/s", pid, len(jobs), go)
         with hub.client() as http:
             final = http.get("/api/memory/key/bench/counter").json()["value"]
-        if final != outcome["wins"]:
-            raise SystemExit(f"CAS counter is {final} after {outcome['wins']} successful writes")
+        if final != sum(wins):
+            raise SystemExit(f"CAS counter is {final} after {sum(wins)} successful writes")
 
     def fanout_hub(self, hub: HubProcess, pid: int) -> None:
         subscribers = 10 if self.smoke else 100
@@ -267,7 +307,6 @@ class Bench:
         self.fanout_redis(port, pid)
         self.latency_redis(port)
         total = 300 if self.smoke else 100_000  # enough that the queue does not run dry within the trial
-        w.in_processes(w.redis_create_tasks, [(port, total)])
         jobs = [(port, 8, self.duration, n * 8) for n in range(2)]
         self.measured(
             "redis_tasks",
@@ -275,6 +314,7 @@ class Bench:
             pid,
             len(jobs),
             lambda: w.completed_rate(w.in_processes(w.redis_task_workers, jobs))[1],
+            prepare=partial(w.in_processes, w.redis_create_tasks, [(port, total)]),
             queued=total,
         )
         cas_jobs = [(port, 4, self.duration) for _ in range(2)]

@@ -508,9 +508,12 @@ def redis_task_workers(port: int, workers: int, duration: float, first: int) -> 
 
 
 def redis_create_tasks(port: int, total: int) -> None:
+    """Queue `total` more tasks for the consumer group (made by the first call)."""
+
     async def run() -> None:
         redis = await Redis.connect(port)
-        await redis.call("XGROUP", "CREATE", "tasks", "workers", "$", "MKSTREAM")
+        if not await redis.call("EXISTS", "tasks"):
+            await redis.call("XGROUP", "CREATE", "tasks", "workers", "$", "MKSTREAM")
         for start in range(0, total, 500):
             count = min(500, total - start)
             for i in range(count):
