@@ -445,7 +445,7 @@ class SQLiteTasks:
             out.task = _apply(conn, task, change, actor_id, out, dependents=dependents)
             if then_claim is not None:
                 # A change that does nothing repeats one already made (a completion whose answer was lost):
-                # what its claim took, the agent still holds, rather than a second task.
+                # it answers the task the first attempt claimed, while the agent holds it, not a second one.
                 held = None if change.action else _held_after(conn, task_id, then_claim.agent_id)
                 out.claimed = held or _claim(conn, then_claim, out, after=task_id)
             return out
