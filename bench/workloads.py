@@ -199,11 +199,10 @@ def hub_fanout_publish(ws_base: str, agent: Agent, total: int, batch: int) -> fl
         async with _open(ws_base, agent) as ws:
             await ws.send(orjson.dumps({"type": "agent:register", "id": "r", "data": {}}).decode())
             await ws.recv()
+            frames = sdk_publishes("fan", batch)
             started = time.monotonic()
-            body = {"channel": "fan", "content": "x" * 64}
-            frame = orjson.dumps({"type": "message:send", "id": "f", "data": {"messages": [body] * batch}}).decode()
             for _ in range(total // batch):
-                await ws.send(frame)
+                await ws.send(next(frames))
             for _ in range(total // batch):
                 await ws.recv()
             return started
@@ -278,12 +277,13 @@ def hub_latency_publish(ws_base: str, agent: Agent, rate: int, total: int) -> No
             await ws.send(orjson.dumps({"type": "agent:register", "id": "r", "data": {}}).decode())
             await ws.recv()
             drain = asyncio.create_task(_discard(ws))
+            prefix = uuid.uuid4().hex[:12]  # a msg_id for each, as the SDK gives it
             start = time.monotonic()
             for i in range(total):
                 delay = start + i / rate - time.monotonic()
                 if delay > 0:
                     await asyncio.sleep(delay)
-                body = {"channel": "lat", "content": str(time.monotonic_ns())}
+                body = {"channel": "lat", "content": str(time.monotonic_ns()), "msg_id": f"{prefix}-{i:012d}"}
                 await ws.send(orjson.dumps({"type": "message:send", "id": str(i), "data": body}).decode())
             await asyncio.sleep(1)
             drain.cancel()
