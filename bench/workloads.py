@@ -244,14 +244,16 @@ def redis_fanout_publish(port: int, total: int, window: int) -> float:
 # -- latency -----------------------------------------------------------------------------------------------
 
 
-def hub_latency_subscribers(ws_base: str, agents: list[Agent], expect: int, ready: Any, timeout: float) -> list[float]:
+def hub_latency_subscribers(
+    ws_base: str, agents: list[Agent], channel: str, expect: int, ready: Any, timeout: float
+) -> list[float]:
     """Receive `expect` messages each; returns latencies in ms (receive time minus the stamp in the content)."""
 
     async def one(agent: Agent) -> list[float]:
         latencies = []
         async with _open(ws_base, agent) as ws:
             await ws.send(
-                orjson.dumps({"type": "agent:register", "id": "r", "data": {"subscriptions": ["lat"]}}).decode()
+                orjson.dumps({"type": "agent:register", "id": "r", "data": {"subscriptions": [channel]}}).decode()
             )
             await ws.recv()
             ready.put(1)
@@ -271,7 +273,7 @@ def hub_latency_subscribers(ws_base: str, agents: list[Agent], expect: int, read
     return asyncio.run(run())
 
 
-def hub_latency_publish(ws_base: str, agent: Agent, rate: int, total: int) -> None:
+def hub_latency_publish(ws_base: str, agent: Agent, channel: str, rate: int, total: int) -> None:
     async def run() -> None:
         async with _open(ws_base, agent) as ws:
             await ws.send(orjson.dumps({"type": "agent:register", "id": "r", "data": {}}).decode())
@@ -283,7 +285,7 @@ def hub_latency_publish(ws_base: str, agent: Agent, rate: int, total: int) -> No
                 delay = start + i / rate - time.monotonic()
                 if delay > 0:
                     await asyncio.sleep(delay)
-                body = {"channel": "lat", "content": str(time.monotonic_ns()), "msg_id": f"{prefix}-{i:012d}"}
+                body = {"channel": channel, "content": str(time.monotonic_ns()), "msg_id": f"{prefix}-{i:012d}"}
                 await ws.send(orjson.dumps({"type": "message:send", "id": str(i), "data": body}).decode())
             await asyncio.sleep(1)
             drain.cancel()
@@ -296,25 +298,27 @@ async def _discard(ws: RawWebSocket) -> None:
         pass
 
 
-def redis_latency_subscribers(port: int, count: int, expect: int, ready: Any, mode: str, timeout: float) -> list[float]:
+def redis_latency_subscribers(
+    port: int, channel: str, count: int, expect: int, ready: Any, mode: str, timeout: float
+) -> list[float]:
     """Pub/sub subscribers, or stream readers (`XREAD BLOCK`, each its own consumer group) for `mode="stream"`."""
 
     async def one(n: int) -> list[float]:
         redis = await Redis.connect(port)
         latencies: list[float] = []
         if mode == "pubsub":
-            await redis.call("SUBSCRIBE", "lat")
+            await redis.call("SUBSCRIBE", channel)
             ready.put(1)
             while len(latencies) < expect:
                 _, _, payload = await redis.reply()
                 latencies.append((time.monotonic_ns() - int(payload)) / 1e6)
         else:
             group = f"g{n}"
-            await redis.call("XGROUP", "CREATE", "lat", group, "$", "MKSTREAM")
+            await redis.call("XGROUP", "CREATE", channel, group, "$", "MKSTREAM")
             ready.put(1)
             while len(latencies) < expect:
                 reply = await redis.call(
-                    "XREADGROUP", "GROUP", group, "c", "COUNT", 100, "BLOCK", 1000, "STREAMS", "lat", ">"
+                    "XREADGROUP", "GROUP", group, "c", "COUNT", 100, "BLOCK", 1000, "STREAMS", channel, ">"
                 )
                 if reply is None:
                     continue
@@ -331,7 +335,7 @@ def redis_latency_subscribers(port: int, count: int, expect: int, ready: Any, mo
     return asyncio.run(run())
 
 
-def redis_latency_publish(port: int, rate: int, total: int, mode: str) -> None:
+def redis_latency_publish(port: int, channel: str, rate: int, total: int, mode: str) -> None:
     async def run() -> None:
         redis = await Redis.connect(port)
         start = time.monotonic()
@@ -341,9 +345,9 @@ def redis_latency_publish(port: int, rate: int, total: int, mode: str) -> None:
                 await asyncio.sleep(delay)
             stamp = str(time.monotonic_ns())
             if mode == "pubsub":
-                await redis.call("PUBLISH", "lat", stamp)
+                await redis.call("PUBLISH", channel, stamp)
             else:
-                await redis.call("XADD", "lat", "*", "content", stamp)
+                await redis.call("XADD", channel, "*", "content", stamp)
         await redis.close()
 
     asyncio.run(run())

@@ -68,3 +68,17 @@ def test_remeasuring_stops_at_the_first_quiet_attempt(monkeypatch: pytest.Monkey
     assert calls == ["measure", "measure"]
     assert bench.results["hub_cas"]["values"] == [950.0]
     assert bench.results["hub_cas"]["extra"][0]["remeasured"] == [{"value": 500.0, "steal_cores": 0.4}]
+
+
+def test_latency_is_measured_again_and_the_p99_of_each_attempt_set_aside_noted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    bench = _bench(monkeypatch, [0.4, 0.05])
+    attempts = iter([[float(ms) for ms in range(1, 101)], [1.0] * 99 + [9.0]])
+    bench.latencies("hub_latency", 1, lambda: next(attempts))
+    assert bench.results["hub_latency_p50"]["values"] == [1.0]
+    assert bench.results["hub_latency_p50"]["extra"] == [{"steal_cores": 0.05}]
+    assert bench.results["hub_latency_p99"]["values"] == [9.0]
+    assert bench.results["hub_latency_p99"]["extra"] == [
+        {"steal_cores": 0.05, "remeasured": [{"value": 100.0, "steal_cores": 0.4}]}
+    ]
