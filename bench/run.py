@@ -258,16 +258,14 @@ class Bench:
         ready = ctx.Manager().Queue()
 
         def go() -> list[float]:  # each attempt on a channel and with subscribers of its own: nothing to replay
-            n = next(attempts)
-            subs = [(a["id"], t) for a, t in (hub.register(f"lat{n}-{i}") for i in range(10))]
-            publisher = hub.register(f"lat{n}-pub")
+            channel = f"lat{next(attempts)}"
+            subs = [(a["id"], t) for a, t in (hub.register(f"{channel}-{i}") for i in range(10))]
+            publisher, token = hub.register(f"{channel}-pub")
             with ctx.Pool(2) as pool:
-                result = pool.apply_async(w.hub_latency_subscribers, (hub.ws_url, subs, f"lat{n}", total, ready, 120))
+                result = pool.apply_async(w.hub_latency_subscribers, (hub.ws_url, subs, channel, total, ready, 120))
                 for _ in subs:
                     ready.get(timeout=60)
-                pool.apply(
-                    w.hub_latency_publish, (hub.ws_url, (publisher[0]["id"], publisher[1]), f"lat{n}", rate, total)
-                )
+                pool.apply(w.hub_latency_publish, (hub.ws_url, (publisher["id"], token), channel, rate, total))
                 return result.get(120)
 
         assert hub.proc is not None
