@@ -116,9 +116,7 @@ class Bench:
         note how busy the server, the load generators and the machine were meanwhile (`bench/cpu.py`).
         `prepare` runs before each attempt, unmeasured (`quietest`)."""
         value, usage, others = self.quietest(name, pid, load_processes, fn, prepare)
-        if others:
-            extra["remeasured"] = [{"value": round(v, 3), "steal_cores": steal} for v, steal in others]
-        self.record(name, unit, value, **usage, **extra)
+        self.record(name, unit, value, **usage, **extra, **_set_aside(others, float))
 
     def quietest(
         self,
@@ -277,14 +275,8 @@ class Bench:
         latencies, usage, others = self.quietest(name, pid, 2, fn)
         steal = {"steal_cores": usage["steal_cores"]}
         self.record(f"{name}_p50", "ms", w.percentile(latencies, 0.5), **steal)
-        set_aside = [{"value": w.percentile(values, 0.99), "steal_cores": s} for values, s in others]
-        self.record(
-            f"{name}_p99",
-            "ms",
-            w.percentile(latencies, 0.99),
-            **steal,
-            **({"remeasured": set_aside} if set_aside else {}),
-        )
+        p99 = partial(w.percentile, q=0.99)
+        self.record(f"{name}_p99", "ms", p99(latencies), **steal, **_set_aside(others, p99))
 
     def idle_agents(self, hub: HubProcess, pid: int) -> None:
         count = 50 if self.smoke else 1000
@@ -384,6 +376,13 @@ class Bench:
                     return result.get(120)
 
             self.latencies(f"redis_{mode}_latency", pid, go)
+
+
+def _set_aside(others: list[tuple[T, float]], figure: Callable[[T], float]) -> dict[str, Any]:
+    """The `remeasured` note of the attempts `Bench.quietest` set aside (each as its `figure`), or nothing."""
+    if not others:
+        return {}
+    return {"remeasured": [{"value": round(figure(result), 3), "steal_cores": steal} for result, steal in others]}
 
 
 def import_time_ms() -> float:
