@@ -147,7 +147,7 @@ class AsyncTaskMethods:
                 try:
                     task = await self._claim_next(finished, tags, lease_seconds)
                     finished = None
-                except HubUnavailable:  # a completion not yet recorded is handed in again: that is harmless
+                except HubUnavailable:  # handed in again: recorded once, and the task it claimed is answered again
                     task = None
                     if stop_when_idle:
                         raise
